@@ -1,0 +1,70 @@
+"""Result types shared by every solver backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..certificate import Certificate
+
+
+@dataclass
+class BackendResult:
+    """What one backend returns before the package checks it.
+
+    ``alpha`` are the multipliers of the margin constraints in the convention of
+    :mod:`robustcvx.certificate` (``0 <= alpha_i <= 1/n``); ``objective`` is the value the
+    backend *claims* and is never trusted.
+    """
+
+    coef: np.ndarray
+    intercept: float
+    alpha: np.ndarray | None
+    objective: float
+    status: str
+    seconds: float
+    info: dict = field(default_factory=dict)
+
+
+@dataclass
+class Solution:
+    """A solution of :class:`~robustcvx.problems.RobustHingeProblem` with its own certificate.
+
+    ``objective`` is the primal value recomputed from ``(coef, intercept)`` on the data;
+    ``verified`` is true only when the certificate holds.  ``attempts`` lists every backend
+    tried (name, status, verified, gap, seconds) in order.
+    """
+
+    coef: np.ndarray
+    intercept: float
+    objective: float
+    dual: np.ndarray
+    certificate: Certificate
+    solver: str
+    status: str
+    seconds: float
+    attempts: list[dict] = field(default_factory=list)
+    tie_break: str | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.certificate.verified
+
+    @property
+    def degenerate(self) -> bool:
+        return self.certificate.degenerate
+
+    def to_dict(self) -> dict:
+        """JSON-safe summary (coefficients as a list)."""
+        return {
+            "objective": float(self.objective),
+            "coef": [float(v) for v in self.coef],
+            "intercept": float(self.intercept),
+            "certificate": self.certificate.to_dict(),
+            "solver": self.solver,
+            "status": self.status,
+            "tie_break": self.tie_break,
+            "seconds": float(self.seconds),
+            "attempts": self.attempts,
+        }

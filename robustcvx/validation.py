@@ -1,0 +1,100 @@
+"""Argument checks shared by the API and the CLI (one-line messages, ValueError/TypeError subclasses)."""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+from .errors import DataError, InputTypeError, OptionError
+
+
+def check_number(value: object, name: str, *, minimum: float | None = 0.0) -> float:
+    """Return ``value`` as a finite float, at least ``minimum`` (``None``: no lower bound)."""
+    if isinstance(value, bool) or value is None:
+        raise InputTypeError(f"{name} must be a number, got {value!r}")
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise InputTypeError(f"{name} must be a number, got {value!r}") from None
+    try:
+        out = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputTypeError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(out):
+        raise OptionError(f"{name} must be finite, got {value!r}")
+    if minimum is not None and out < minimum:
+        raise OptionError(f"{name} must be >= {minimum:g}, got {out:g}")
+    return out
+
+
+def check_epsilon(epsilon: object) -> float:
+    """The perturbation radius: a finite number >= 0."""
+    return check_number(epsilon, "epsilon")
+
+
+def check_box(box: object) -> tuple[float, float] | None:
+    """``None`` or a pair ``(lo, hi)`` of finite numbers with ``lo < hi``.
+
+    Strings ``"LO,HI"`` (the CLI form) are accepted.
+    """
+    if box is None:
+        return None
+    if isinstance(box, str):
+        parts = [p.strip() for p in box.split(",")]
+        if len(parts) != 2:
+            raise OptionError(f"box must be LO,HI (e.g. 0,1), got {box!r}")
+        box = parts
+    if not isinstance(box, (Sequence, np.ndarray)) or len(box) != 2:
+        raise OptionError(f"box must be a pair (lo, hi), e.g. (0, 1), got {box!r}")
+    lo = check_number(box[0], "box lower bound", minimum=None)
+    hi = check_number(box[1], "box upper bound", minimum=None)
+    if not lo < hi:
+        raise OptionError(f"box needs lo < hi, got lo={lo:g}, hi={hi:g}")
+    return (lo, hi)
+
+
+def check_features(X: object, name: str = "X") -> np.ndarray:
+    """A finite, non-empty 2-D float64 array (C-contiguous)."""
+    try:
+        arr = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"{name} must be a numeric 2-D array (ragged or non-numeric input given)") from None
+    if arr.ndim != 2:
+        raise DataError(f"{name} must be 2-D (n_samples, n_features), got shape {arr.shape}; reshape 1-D data with X.reshape(-1, 1)")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise DataError(f"{name} is empty (shape {arr.shape}): need at least one sample and one feature")
+    if not np.isfinite(arr).all():
+        raise DataError(f"{name} contains NaN or inf values: remove or impute them first")
+    return np.ascontiguousarray(arr)
+
+
+def check_signed_labels(y: object, n: int, name: str = "y") -> np.ndarray:
+    """Labels in {-1, +1} (float64) of length ``n``, both classes present."""
+    try:
+        arr = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"{name} must hold numeric labels -1/+1") from None
+    if arr.ndim != 1:
+        arr = arr.reshape(-1) if arr.ndim == 2 and 1 in arr.shape else arr
+    if arr.ndim != 1:
+        raise DataError(f"{name} must be 1-D, got shape {np.shape(y)}")
+    if arr.shape[0] != n:
+        raise DataError(f"X has {n} samples but {name} has {arr.shape[0]} labels: they must match")
+    if not np.isin(arr, (-1.0, 1.0)).all():
+        raise DataError(f"{name} must contain only the labels -1 and +1")
+    if not ((arr > 0).any() and (arr < 0).any()):
+        raise DataError(f"{name} has only one class: binary training needs both -1 and +1 samples")
+    return np.ascontiguousarray(arr)
+
+
+def check_box_contains(X: np.ndarray, box: tuple[float, float], tol: float = 1e-12) -> None:
+    """Raise if some feature lies outside ``[lo, hi]``."""
+    lo, hi = box
+    xmin, xmax = float(X.min()), float(X.max())
+    if xmin < lo - tol or xmax > hi + tol:
+        raise OptionError(
+            f"box [{lo:g}, {hi:g}] does not contain the data (features range over [{xmin:g}, {xmax:g}]): "
+            "widen the box or rescale the data")
