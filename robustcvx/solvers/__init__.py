@@ -15,6 +15,7 @@ import numpy as np
 from ..certificate import GAP_TOL, Certificate, certify_solution
 from ..errors import OptionError, SolverError
 from ..problems import RobustHingeProblem
+from .quiet import native_stdout_silenced
 from .registry import BACKENDS, SOLVER_NAMES, candidates, parse_solver
 from .solution import BackendResult, Solution
 
@@ -33,7 +34,8 @@ def parse_tie_break(tie_break: object) -> str:
 def _attempt(backend, problem, warm_start) -> tuple[BackendResult | None, Certificate | None, dict]:
     t0 = time.perf_counter()
     try:
-        res = backend.solve(problem, warm_start=warm_start)
+        with native_stdout_silenced():
+            res = backend.solve(problem, warm_start=warm_start)
     except Exception as exc:  # a backend failure must never reach the user as a traceback
         return None, None, {"solver": backend.name, "status": f"error: {type(exc).__name__}: {exc}"[:300],
                             "verified": False, "seconds": time.perf_counter() - t0}

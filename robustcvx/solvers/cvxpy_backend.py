@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from ..problems import RobustHingeProblem
+from .quiet import native_stdout_silenced
 from .solution import BackendResult
 
 OPTIONS = {
@@ -31,7 +32,7 @@ def _value(var, size: int | None) -> np.ndarray | None:
 def run_cvxpy(model, solver: str, verbose: bool = False) -> tuple[str, float, float]:
     """Solve a :class:`~robustcvx.problems.CvxpyModel`; return (status, claimed value, seconds)."""
     t0 = time.perf_counter()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), native_stdout_silenced():
         warnings.simplefilter("ignore")
         model.problem.solve(solver=solver, verbose=verbose, **OPTIONS.get(solver, {}))
     return str(model.problem.status), float(model.problem.value if model.problem.value is not None

@@ -1,0 +1,157 @@
+"""scikit-learn estimator over the exact solver, and the task-level fit used by the CLI.
+
+``RobustHingeClassifier`` minimises (see :mod:`robustcvx.problems`)
+
+    (1/n) sum_i max(0, 1 - y_i (w.x_i + b) + pen_i(w)) + l1 ||w||_1 + (l2/2) ||w||_2^2
+
+with ``y_i = +1`` for ``classes_[1]`` and ``-1`` for ``classes_[0]``, solved exactly and
+certified by the package's own duality certificate (``certificate_``).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .certify import certified_accuracy
+from .errors import DataError
+from .problems import RobustHingeProblem
+from .solvers import Solution, solve
+
+
+class UnverifiedSolutionWarning(UserWarning):
+    """No backend produced a point that the certificate verifies; the model may not be optimal."""
+
+
+class RobustHingeClassifier(ClassifierMixin, BaseEstimator):
+    """Linear classifier trained by solving the (robust) hinge problem exactly.
+
+    Parameters
+    ----------
+    epsilon : float, default 0.0
+        Radius of the threat ``||delta||_p <= epsilon`` (0: regular hinge SVM without regulariser).
+    norm : {"inf", "2", "1"}, default "inf"
+        Threat norm ``p``; the penalty uses the dual norm of ``w``.
+    box : (lo, hi) or None
+        Data domain for the inf-norm threat (perturbed inputs stay in ``[lo, hi]``).
+    l1, l2 : float, default 0.0
+        Regularisation ``l1 ||w||_1 + (l2 / 2) ||w||_2^2``.
+    solver : {"auto", "fast", "highs", "clarabel"}
+    tie_break : {"max-margin", "none"}
+        For degenerate (zero-loss) optima, return the max-margin one (default) or the solver's vertex.
+    strict : bool, default False
+        Raise :class:`~robustcvx.errors.SolverError` when no answer verifies (else warn).
+
+    Attributes
+    ----------
+    coef_ : ndarray (1, n_features);  intercept_ : ndarray (1,);  classes_ : ndarray (2,)
+    objective_ : float (recomputed on the training data);  certificate_ : Certificate
+    solution_ : Solution (solver, attempts, duals)
+    """
+
+    def __init__(self, epsilon: float = 0.0, norm: str = "inf", box: Any = None, l1: float = 0.0,
+                 l2: float = 0.0, solver: str = "auto", tie_break: str = "max-margin", strict: bool = False):
+        self.epsilon = epsilon
+        self.norm = norm
+        self.box = box
+        self.l1 = l1
+        self.l2 = l2
+        self.solver = solver
+        self.tie_break = tie_break
+        self.strict = strict
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    def fit(self, X: Any, y: Any) -> "RobustHingeClassifier":
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        y_type = type_of_target(y, input_name="y")
+        if y_type != "binary":
+            if y_type == "multiclass" or np.unique(y).size > 2:
+                raise DataError(f"Only binary classification is supported. The type of the target is {y_type}: "
+                                "select two classes (robustcvx trains one binary linear classifier)")
+        classes = np.unique(y)
+        if classes.size != 2:
+            raise DataError(f"y has one class only ({classes.tolist()}): binary training needs 2 classes")
+        self.classes_ = classes
+        signed = np.where(y == classes[1], 1.0, -1.0)
+        problem = RobustHingeProblem(X, signed, self.epsilon, self.norm, self.box, self.l1, self.l2)
+        sol = solve(problem, self.solver, tie_break=self.tie_break, strict=self.strict)
+        if not sol.verified:
+            warnings.warn(f"no solver's answer verified: {sol.certificate.reason}", UnverifiedSolutionWarning)
+        self.coef_ = sol.coef.reshape(1, -1)
+        self.intercept_ = np.array([sol.intercept])
+        self.objective_ = sol.objective
+        self.certificate_ = sol.certificate
+        self.solution_ = sol
+        self.problem_params_ = problem.describe()
+        return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """``w.x + b`` (positive for ``classes_[1]``)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return X @ self.coef_[0] + self.intercept_[0]
+
+    def predict(self, X: Any) -> np.ndarray:
+        """``classes_[1]`` where ``w.x + b > 0``, else ``classes_[0]``."""
+        scores = self.decision_function(X)
+        return self.classes_[(scores > 0).astype(int)]
+
+    def _signed(self, y: Any) -> np.ndarray:
+        y = np.asarray(y)
+        if not np.isin(y, self.classes_).all():
+            raise DataError(f"y has labels outside the fitted classes {self.classes_.tolist()}")
+        return np.where(y == self.classes_[1], 1.0, -1.0)
+
+    def certified_accuracy(self, X: Any, y: Any, epsilon: Any = None, norm: Any = None, box: Any = "fit") -> Any:
+        """Exact certified accuracy on ``(X, y)`` (defaults: the fitted epsilon, norm and box)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return certified_accuracy((self.coef_[0], self.intercept_[0]), X, self._signed(y),
+                                  self.epsilon if epsilon is None else epsilon,
+                                  self.norm if norm is None else norm, self.box if box == "fit" else box)
+
+
+@dataclass
+class TaskFit:
+    """The exact model for a :class:`~robustcvx.data.BinaryTask`, as printed/saved by the CLI."""
+
+    task: Any
+    problem: RobustHingeProblem
+    solution: Solution
+
+    def to_record(self) -> dict:
+        sol, pr, task = self.solution, self.problem, self.task
+        rec = sol.to_dict()
+        w, b = sol.coef, sol.intercept
+        info = task.info()
+        rec["data"] = info
+        rec["problem"] = pr.describe()
+        rec["norm_l1"] = float(np.abs(w).sum())
+        rec["nonzeros"] = int(np.count_nonzero(np.abs(w) > 1e-12))
+        X, y, split = task.evaluation_split()
+        rec["evaluation"] = {
+            "split": split, "n": int(len(y)),
+            "accuracy": float(np.mean(y * (X @ w + b) > 0)),
+            "certified_accuracy": float(certified_accuracy((w, b), X, y, pr.epsilon, pr.norm, pr.box)),
+        }
+        return rec
+
+
+def fit_task(task: Any, epsilon: Any = 0.0, norm: Any = "inf", box: Any = None, l1: Any = 0.0, l2: Any = 0.0,
+             solver: str = "auto", tie_break: str = "max-margin", warm_start: Any = None) -> TaskFit:
+    """Solve the exact problem on the task's training split."""
+    problem = RobustHingeProblem(task.X_train, task.y_train, epsilon, norm, box, l1, l2)
+    sol = solve(problem, solver, tie_break=tie_break, warm_start=warm_start)
+    return TaskFit(task, problem, sol)

@@ -1,0 +1,34 @@
+"""Keep native solver output off stdout.
+
+HiGHS prints a copyright banner from C++ straight to file descriptor 1 the first time a
+``Highs`` object is created in a process, which would corrupt ``--json`` output.
+:func:`native_stdout_silenced` redirects fd 1 to the null device for the duration of a block.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import Iterator
+
+
+@contextlib.contextmanager
+def native_stdout_silenced() -> Iterator[None]:
+    """Send everything written to fd 1 (by C/C++ code too) to /dev/null during the block."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, AttributeError):  # no real fd 1 (e.g. some embedded consoles)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)

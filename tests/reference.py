@@ -1,0 +1,150 @@
+"""Independent reference implementations used by the tests (written apart from the package).
+
+* :func:`linprog_optimum` -- the LP for the l_inf / l_1 threats (with or without the box)
+  built directly as matrices and solved by ``scipy.optimize.linprog``;
+* :func:`vertex_box_optimum` -- brute force for the box threat on tiny data: one constraint per
+  corner of every sample's perturbation box (the worst case of a linear function over a box is a corner);
+* :func:`socp_optimum` -- the l_2 threat through cvxpy's ``pos``/``norm`` atoms and Clarabel
+  (a different modelling path from the package's explicit slacks);
+* :func:`pgd_accuracy` -- a plain projected-gradient attack in numpy.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+
+
+def linprog_optimum(X, y, eps, norm="inf", box=None, l1=0.0):
+    """Optimal value of the mean robust hinge (+ l1 ||w||_1) via linprog.
+
+    Variables: [w+ (d), w- (d), b+, b-, xi (n), t]; w = w+ - w-, b = b+ - b-.
+    Rows: -y_i x_i.(w+ - w-) - y_i (b+ - b-) + pen_i - xi_i <= -1.
+    """
+    X = np.asarray(X, float)
+    y = np.asarray(y, float)
+    n, d = X.shape
+    nv = 2 * d + 2 + n + 1
+    c = np.zeros(nv)
+    c[2 * d + 2: 2 * d + 2 + n] = 1.0 / n
+    c[:2 * d] += l1
+    A = np.zeros((n, nv))
+    yx = y[:, None] * X
+    A[:, :d] = -yx
+    A[:, d:2 * d] = yx
+    A[:, 2 * d] = -y
+    A[:, 2 * d + 1] = y
+    A[:, 2 * d + 2: 2 * d + 2 + n] = -np.eye(n)
+    rows = [A]
+    rhs = [-np.ones(n)]
+    if eps > 0 and box is not None:
+        lo, hi = box
+        low = np.maximum(-eps, lo - X)
+        up = np.minimum(eps, hi - X)
+        # pen_i = sum_j max(-y w_j low, -y w_j up): for w+ the worst is the harmful edge
+        A[:, :d] += np.where(y[:, None] > 0, -low, up)
+        A[:, d:2 * d] += np.where(y[:, None] > 0, up, -low)
+    elif eps > 0:
+        A[:, -1] = eps  # pen_i = eps * t
+        T = np.zeros((2 * d if norm == "1" else 1, nv))
+        if norm == "inf":        # t >= sum (w+ + w-) = ||w||_1
+            T[0, :2 * d] = 1.0
+            T[0, -1] = -1.0
+        elif norm == "1":        # t >= w+_j + w-_j  (>= |w_j|)
+            for j in range(d):
+                T[j, j] = 1.0
+                T[j, d + j] = 1.0
+                T[j, -1] = -1.0
+            T = T[:d]
+        else:
+            raise ValueError(norm)
+        rows.append(T)
+        rhs.append(np.zeros(T.shape[0]))
+    res = linprog(c, A_ub=sp.csr_matrix(np.vstack(rows)), b_ub=np.concatenate(rhs),
+                  bounds=[(0, None)] * nv, method="highs")
+    assert res.status == 0, res.message
+    return float(res.fun)
+
+
+def vertex_box_optimum(X, y, eps, box):
+    """Brute force: one hinge row per corner of each sample's box; free w, b."""
+    X = np.asarray(X, float)
+    n, d = X.shape
+    lo, hi = box
+    low = np.maximum(-eps, lo - X)
+    up = np.minimum(eps, hi - X)
+    rows, rhs = [], []
+    for i in range(n):
+        for corner in itertools.product((0, 1), repeat=d):
+            delta = np.where(np.array(corner) == 1, up[i], low[i])
+            xa = X[i] + delta
+            r = np.zeros(d + 1 + n)
+            r[:d] = -y[i] * xa
+            r[d] = -y[i]
+            r[d + 1 + i] = -1.0
+            rows.append(r)
+            rhs.append(-1.0)
+    c = np.zeros(d + 1 + n)
+    c[d + 1:] = 1.0 / n
+    bounds = [(None, None)] * (d + 1) + [(0, None)] * n
+    res = linprog(c, A_ub=np.array(rows), b_ub=np.array(rhs), bounds=bounds, method="highs")
+    assert res.status == 0, res.message
+    return float(res.fun)
+
+
+def socp_optimum(X, y, eps, l2=0.0):
+    """Mean robust hinge with the l_2 threat via cvxpy atoms and Clarabel."""
+    import cvxpy as cp
+
+    n, d = X.shape
+    w, b = cp.Variable(d), cp.Variable()
+    obj = cp.sum(cp.pos(1 - cp.multiply(y, X @ w + b) + eps * cp.norm(w, 2))) / n
+    if l2:
+        obj = obj + l2 / 2 * cp.sum_squares(w)
+    prob = cp.Problem(cp.Minimize(obj))
+    prob.solve(solver="CLARABEL", tol_gap_abs=1e-11, tol_gap_rel=1e-11, tol_feas=1e-11)
+    return float(prob.value)
+
+
+def _project_l1(v, radius):
+    a = np.abs(v)
+    if a.sum() <= radius:
+        return v
+    u = np.sort(a)[::-1]
+    css = np.cumsum(u) - radius
+    k = np.nonzero(u - css / np.arange(1, u.size + 1) > 0)[0][-1]
+    return np.sign(v) * np.maximum(a - css[k] / (k + 1), 0.0)
+
+
+def pgd_accuracy(w, b, X, y, eps, norm="inf", box=None, steps=20, restarts=2, seed=0):
+    """Accuracy under a projected-gradient attack that minimises y f(x + delta)."""
+    rng = np.random.default_rng(seed)
+    X = np.asarray(X, float)
+    n, d = X.shape
+    grad = -y[:, None] * w[None, :]           # gradient of -y f wrt x (ascent on the loss)
+    worst = y * (X @ w + b)
+    for _ in range(restarts):
+        if norm == "inf":
+            delta = rng.uniform(-eps, eps, size=X.shape)
+        else:
+            delta = np.zeros_like(X)
+        for _ in range(steps):
+            if norm == "inf":
+                delta = np.clip(delta + eps * np.sign(grad), -eps, eps)
+                if box is not None:
+                    delta = np.clip(X + delta, box[0], box[1]) - X
+            elif norm == "2":
+                g = grad / np.maximum(np.linalg.norm(grad, axis=1, keepdims=True), 1e-300)
+                delta = delta + eps * g
+                nrm = np.linalg.norm(delta, axis=1, keepdims=True)
+                delta = delta * np.minimum(1.0, eps / np.maximum(nrm, 1e-300))
+            else:  # l1: steepest ascent puts the step on the largest-gradient coordinate
+                k = np.argmax(np.abs(grad), axis=1)
+                step = np.zeros_like(X)
+                step[np.arange(n), k] = eps * np.sign(grad[np.arange(n), k])
+                delta = np.array([_project_l1(row, eps) for row in delta + step])
+        worst = np.minimum(worst, y * ((X + delta) @ w + b))
+    return float(np.mean(worst > 0))
