@@ -74,7 +74,7 @@ def _binary_map(values: np.ndarray) -> dict[float, float]:
 def _to_float(X: np.ndarray, scale_uint8: bool) -> np.ndarray:
     out = np.array(X, dtype=np.float64, order="C")
     if scale_uint8 and X.dtype == np.uint8:
-        out /= 1.0
+        out /= 255.0
     return out
 
 

@@ -524,7 +524,6 @@ def solve_fast(problem: RobustHingeProblem, warm_start: object = None, **options
 
     status = "max_rounds"
     result = None
-    alpha_ok = start != "cold"      # after a cold seed the first full solve has subsample duals
     for rnd in range(opt.max_rounds):
         tl = time.perf_counter()
         lp_status = model.run()
@@ -549,7 +548,7 @@ def solve_fast(problem: RobustHingeProblem, warm_start: object = None, **options
             alpha[model.P] = mu / model.P.size
         sa = float(alpha.sum())
         newF = np.zeros(0, dtype=np.int64)
-        if alpha_ok:
+        if True:
             gp, gm = data.weighted_sums(model.M, aM)
             if model.P.size:
                 gp += mu * model.agg_p
@@ -565,7 +564,7 @@ def solve_fast(problem: RobustHingeProblem, warm_start: object = None, **options
         log.append({"round": rnd, "M": int(model.M.size), "P": int(model.P.size), "F": int(F.size),
                     "add_samples": int(out_viol.size), "p_to_m": int(p_bad.size), "add_features": int(newF.size),
                     "lp_iters": int(model.h.getInfo().simplex_iteration_count)})
-        if alpha_ok and out_viol.size == 0 and p_bad.size == 0 and newF.size == 0:
+        if out_viol.size == 0 and p_bad.size == 0 and newF.size == 0:
             w = np.zeros(d)
             w[F] = wp - wm
             primal = float(np.maximum(h, 0.0).mean() + l1 * np.abs(w).sum())
@@ -573,9 +572,6 @@ def solve_fast(problem: RobustHingeProblem, warm_start: object = None, **options
             result = (w, b, alpha, primal, sa, dual_infeas)
             break
         tb = time.perf_counter()
-        if not alpha_ok:
-            model.set_xi_cost(1.0 / n)
-            alpha_ok = True
         if newF.size:
             model.add_features(newF, np.full(newF.size, l1), np.full(newF.size, l1))
         _update_sets(model, data, h, p_bad, opt, initial=False, out_viol=out_viol)
