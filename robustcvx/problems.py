@@ -210,23 +210,25 @@ class RobustHingeProblem:
             obj = obj + 0.5 * self.l2 * cp.sum_squares(w)
         return CvxpyModel(cp.Problem(cp.Minimize(obj), cons), w, b, margin_row)
 
-    def to_cvxpy_max_margin(self) -> "CvxpyModel":
+    def to_cvxpy_max_margin(self, rows: np.ndarray | None = None) -> "CvxpyModel":
         r"""Max-margin tie-break among zero-loss models.
 
         ``min ||w||_q  s.t.  y_i f(x_i) - pen_i(w) >= 1`` for all ``i``.  Among all models of
         zero robust hinge loss (the optimal set of a separable problem, a cone), this is the one
-        whose smallest certified radius ``y_i f(x_i) / ||w||_q`` is largest.
+        whose smallest certified radius ``y_i f(x_i) / ||w||_q`` is largest.  ``rows`` restricts
+        the constraints to a subset of samples (a relaxation, used by the working-set loop).
         """
         import cvxpy as cp
 
-        X, y, d = self.X, self.y, self.d
+        rows = np.arange(self.n) if rows is None else np.asarray(rows)
+        X, y, d = self.X[rows], self.y[rows], self.d
         b = cp.Variable(name="b")
         cons = []
         if self.uses_box:
             wp, wm = cp.Variable(d), cp.Variable(d)
             cons += [wp >= 0, wm >= 0]
             w = wp - wm
-            Cp, Cm = self.box_costs()
+            Cp, Cm = (C[rows] for C in self.box_costs())
             pen = Cp @ wp + Cm @ wm
             size = cp.sum(wp) + cp.sum(wm)
         else:

@@ -53,7 +53,8 @@ def _max_margin(problem: RobustHingeProblem, sol: Solution) -> Solution:
 
     solver = "CLARABEL" if problem.dual_norm == "2" else "HIGHS"  # min ||w||_2 is an SOCP
     try:
-        res = solve_max_margin(problem, solver)
+        with native_stdout_silenced():
+            res = solve_max_margin(problem, solver, start=(sol.coef, sol.intercept))
     except Exception as exc:
         sol.attempts.append({"solver": f"max-margin/{solver.lower()}", "status": f"error: {exc}"[:300],
                              "verified": False})

@@ -1,48 +1,48 @@
 r"""Working-set exact LP solver for the robust hinge problem (HiGHS through ``highspy``).
 
-Solves every LP case of :class:`~robustcvx.problems.RobustHingeProblem` (``l2 = 0``; threat
+Solves every LP case of :class:`~robustcvx.problems.RobustHingeProblem` (``l2 = 0``: threat
 ``inf``, ``1``, ``inf`` with a box, or ``epsilon = 0``) to the package's certificate on the
-full data while building an LP over only a few samples and features.
+full data, while HiGHS only ever sees a few samples and features.
 
-**The restricted LP.**  With ``w = w+ - w-`` (``w+, w- >= 0``) the margin row of sample ``i`` is
+**The LP that HiGHS solves is the dual** (:mod:`robustcvx.certificate`), restricted to a
+working set ``S`` of samples (columns) and ``F`` of features (rows):
 
-.. math::  \xi_i + a^+_i\cdot w^+ + a^-_i\cdot w^- + y_i b - \tau \ge 1,\qquad \xi_i \ge 0,
+.. math::
 
-with ``a+_i = y_i x_i``, ``a-_i = -y_i x_i`` and ``tau = eps ||w||_q`` (rows
-``tau - eps sum_j (w+_j + w-_j) >= 0`` for ``q = 1``, ``tau - eps (w+_j + w-_j) >= 0`` for
-``q = inf``); with the box there is no ``tau`` and ``a+_i = y_i x_i - C+_i``,
-``a-_i = -y_i x_i - C-_i`` (:meth:`~robustcvx.problems.RobustHingeProblem.box_costs`).  The
-objective is ``(1/n) sum xi + l1 sum (w+ + w-)``.  Samples fall in three sets:
+    \max_{\alpha}\ \sum_{i\in S}\alpha_i \quad\text{s.t.}\quad 0\le\alpha_i\le 1/n,\quad
+    \sum_{i\in S} y_i\alpha_i = 0,\quad
+    \sum_{i\in S}\alpha_i a^\pm_{ij} \le \lambda_1 + \beta_j \quad (j\in F)
 
-* ``M`` (margin set): an explicit row and slack ``xi_i`` each;
-* ``P`` (positive set): samples believed to have a positive hinge share ONE aggregated row
-  ``Xi + mean_P(a+) . w+ + mean_P(a-) . w- + mean_P(y) b - tau >= 1`` with cost ``|P|/n`` on
-  ``Xi >= 0``.  Since ``max(0, mean h) <= mean max(0, h)`` this is a relaxation that is exact
-  whenever every ``h_i >= 0`` on ``P``; its dual ``mu`` gives ``alpha_i = mu / |P|`` on ``P``;
-* the rest (hinge believed ``<= 0``): no row, ``alpha_i = 0``.
+with ``a+_i = y_i x_i``, ``a-_i = -y_i x_i`` and, per threat,
 
-Only features in the working set ``F`` have columns.  The LP is a relaxation of the full
-problem restricted to ``F``; its duals give ``alpha`` (``0 <= alpha_i <= 1/n``,
-``sum alpha_i y_i = 0`` from the column of ``b``).
+* ``||w||_1`` penalty (threat ``inf``): ``beta_j = eps sigma``, ``sigma = sum_i alpha_i``
+  (a free column ``sigma`` and the row ``sigma - sum alpha = 0`` keep the matrix sparse);
+* ``||w||_inf`` penalty (threat ``1``): columns ``beta_j >= 0`` and the row
+  ``sum_j beta_j <= eps sigma``;
+* box: ``beta_j = 0`` and ``a+_i = y_i x_i - C+_i``, ``a-_i = -y_i x_i - C-_i``
+  (:meth:`~robustcvx.problems.RobustHingeProblem.box_costs`, rows generated for ``S`` only);
+* ``epsilon = 0``: ``beta_j = 0``.
 
-**Pricing (all n samples, all d features, every round).**  With the LP's ``(w, b)`` compute
-``h_i = 1 - y_i f(x_i) + pen_i(w)`` for all ``i``: samples outside ``M`` and ``P`` with
-``h_i > tol`` enter (``P`` if ``h_i > delta``, else ``M``); samples of ``P`` with
-``h_i < -tol`` move to ``M``.  With ``g+ = sum_i alpha_i a+_i`` (and ``g-``) a feature
-``j`` outside ``F`` enters when its reduced cost ``l1 - g+-_j + beta`` is ``< -tol``
-(``beta = eps sum alpha`` for ``q = 1``, ``0`` otherwise): exactly the certificate's dual
-constraint (:mod:`robustcvx.certificate`).  When nothing enters, ``(w, b, alpha)`` is primal
-feasible and dual feasible on the full data with equal objectives: the certified optimum.
-``M`` and ``F`` only grow and a sample moves at most twice, so the loop terminates; a
-``max_rounds`` guard returns status ``"max_rounds"`` regardless.
+Its row duals are the primal model: ``w+_j, w-_j`` (rows ``j+``, ``j-``) and ``b`` (balance
+row); the reduced cost of ``alpha_i`` is ``-h_i`` with ``h_i = 1 - y_i f(x_i) + pen_i(w)``, the
+robust hinge argument.  Every column is boxed, so after adding columns (samples) or rows
+(features) the old basis stays dual feasible and the dual simplex (bound-flipping ratio test)
+re-optimises from it in a few iterations.  The basis has ``2|F| + 2`` rows, whatever ``n``.
 
-**Warm starts.**  One HiGHS model stays alive across rounds (rows and columns are added,
-costs and bounds changed, the basis is kept) and across calls: ``warm_start`` may be the
-:class:`FastState` of a previous call (``BackendResult.info["state"]``), or any previous
-solution (``Solution``/``BackendResult``/``(coef, intercept)``); for the same data (``X``
-object) and kind the live model of the last call is reused, ``epsilon`` being a coefficient
-of the norm rows only.  Otherwise the working sets are seeded from the previous solution, or
-(cold) from an exactly solved random subsample.
+**Pricing on the full data, every round.**  A sample outside ``S`` enters when
+``h_i > tol`` (a primal pass ``X[:, F] w``), a feature outside ``F`` when its dual constraint
+is violated by more than ``tol`` (``g = X_S^T (alpha y)``, exactly the certificate's test).
+When nothing enters, ``alpha`` (zero outside ``S``) is dual feasible on the full data and
+``(w, b)`` attains the same objective: the certified optimum.  ``S`` and ``F`` only grow, so the
+loop ends; a ``max_rounds`` guard returns status ``"max_rounds"`` regardless.
+
+**Warm starts.**  One HiGHS model stays alive across rounds and across calls.  ``warm_start``
+may be the :class:`FastState` of a previous call (``BackendResult.info["state"]``) or any
+previous solution (``Solution``, ``BackendResult``, dict, ``(coef, intercept)``); when the new
+problem has the same ``X`` object, labels and kind (``problem.with_epsilon(e)``) the live model
+of the last call is reused: ``epsilon`` and ``l1`` are coefficients and bounds of the feature
+rows only.  Otherwise the working sets are seeded from the previous solution or, cold, from an
+exactly solved random subsample.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ INF = float("inf")
 LP_TOL = 1e-10          # HiGHS primal/dual feasibility tolerances
 PRICE_TOL = 1e-10       # a sample/feature enters when violated by more than this
 MAX_ROUNDS = 200
-CHUNK = 1 << 15         # rows per block in passes over the full data
+CHUNK = 1 << 14         # rows per block in passes over the full data
 
 
 def supports(problem: RobustHingeProblem) -> bool:
@@ -75,46 +75,41 @@ def _kind(problem: RobustHingeProblem) -> str:
     """``"box"``, ``"l1"`` (penalty eps ||w||_1), ``"linf"`` (eps ||w||_inf) or ``"none"``."""
     if problem.uses_box:
         return "box"
-    if problem.norm == "inf":
-        return "l1"
-    if problem.norm == "1":
-        return "linf"
-    return "none"
+    return {"inf": "l1", "1": "linf"}.get(problem.norm, "none")
 
 
 def _new_highs():
-    """A silent ``highspy.Highs`` (its one-time banner goes to stderr, never to stdout)."""
+    """A silent ``highspy.Highs`` with tight tolerances (its one-time banner is kept off stdout)."""
     import highspy
 
-    fd = None
+    saved = None
     try:
         sys.stdout.flush()
-        fd = os.dup(1)
+        saved = os.dup(1)
         os.dup2(2, 1)
     except (OSError, ValueError, AttributeError):
-        fd = None
+        saved = None
     try:
         h = highspy.Highs()
     finally:
-        if fd is not None:
+        if saved is not None:
             try:
                 import ctypes
                 ctypes.CDLL(None).fflush(None)
             except Exception:
                 pass
-            os.dup2(fd, 1)
-            os.close(fd)
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("primal_feasibility_tolerance", LP_TOL)
-    h.setOptionValue("dual_feasibility_tolerance", LP_TOL)
-    h.setOptionValue("presolve", "off")
-    h.setOptionValue("solver", "simplex")
+            os.dup2(saved, 1)
+            os.close(saved)
+    for key, value in (("output_flag", False), ("primal_feasibility_tolerance", LP_TOL),
+                       ("dual_feasibility_tolerance", LP_TOL), ("presolve", "off"),
+                       ("solver", "simplex"), ("simplex_strategy", 1)):
+        h.setOptionValue(key, value)
     return h
 
 
-# --------------------------------------------------------------------------- data blocks
+# --------------------------------------------------------------------------- data access
 def _box_block(Xb: np.ndarray, yb: np.ndarray, eps: float, box: tuple[float, float]):
-    """``(C+, C-)`` for a block of samples (same formulas as ``RobustHingeProblem.box_costs``)."""
+    """``(C+, C-)`` for a block of samples (the formulas of ``RobustHingeProblem.box_costs``)."""
     lo, hi = box
     L = np.minimum(np.maximum(-eps, lo - Xb), 0.0)
     U = np.maximum(np.minimum(eps, hi - Xb), 0.0)
@@ -124,7 +119,7 @@ def _box_block(Xb: np.ndarray, yb: np.ndarray, eps: float, box: tuple[float, flo
 
 @dataclass
 class _Data:
-    """The problem's data plus the per-kind coefficient maps ``a+_i``, ``a-_i``."""
+    """The data and the per-kind coefficient maps ``a+_i``, ``a-_i`` (see the module docstring)."""
 
     X: np.ndarray
     y: np.ndarray
@@ -135,11 +130,15 @@ class _Data:
 
     @property
     def n(self) -> int:
-        return self.X.shape[0]
+        return int(self.X.shape[0])
 
-    def coeffs(self, rows: np.ndarray, cols: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray]:
-        """Dense blocks ``a+[rows, cols]``, ``a-[rows, cols]``."""
-        Xb = self.X[rows][:, cols] if isinstance(rows, np.ndarray) else self.X[rows, cols]
+    @property
+    def d(self) -> int:
+        return int(self.X.shape[1])
+
+    def coeffs(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Dense blocks ``a+[rows, cols]`` and ``a-[rows, cols]``."""
+        Xb = self.X[np.ix_(rows, cols)]
         yb = self.y[rows]
         ap = Xb * yb[:, None]
         if self.kind == "box":
@@ -147,256 +146,249 @@ class _Data:
             return ap - Cp, -ap - Cm
         return ap, -ap
 
-    def weighted_sums(self, rows: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``sum_i weights_i a+_i`` and ``sum_i weights_i a-_i`` over ``rows`` (length-d vectors)."""
-        d = self.X.shape[1]
-        sp, sm = np.zeros(d), np.zeros(d)
+    def gradients(self, rows: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``g+- = sum_i weights_i a+-_i`` over ``rows`` (length-d vectors; one pass over ``X``)."""
+        v = np.zeros(self.n)
+        v[rows] = weights * self.y[rows]
+        g = v @ self.X
+        if self.kind != "box":
+            return g, -g
+        sp, sm = g.copy(), -g
         for s in range(0, rows.size, CHUNK):
             r, wt = rows[s:s + CHUNK], weights[s:s + CHUNK]
-            Xb = self.X[r]
-            g = Xb.T @ (wt * self.y[r])
-            if self.kind == "box":
-                Cp, Cm = _box_block(Xb, self.y[r], self.eps, self.box)
-                sp += g - Cp.T @ wt
-                sm += -g - Cm.T @ wt
-            else:
-                sp += g
-                sm -= g
+            Cp, Cm = _box_block(self.X[r], self.y[r], self.eps, self.box)
+            sp -= wt @ Cp
+            sm -= wt @ Cm
         return sp, sm
 
-    def hinge(self, F: np.ndarray, wp: np.ndarray, wm: np.ndarray, b: float, tau: float) -> np.ndarray:
-        """``h_i = 1 - y_i (x_i.w + b) + pen_i(w)`` for all samples, ``w`` supported on ``F``."""
-        nz = (wp != 0) | (wm != 0)
-        F, wp, wm = F[nz], wp[nz], wm[nz]
-        w = wp - wm
-        out = np.empty(self.n)
+    def penalty_scalar(self, w: np.ndarray) -> float:
+        """``eps ||w||_q`` for the kinds without a box."""
+        if self.kind == "l1":
+            return self.eps * float(np.abs(w).sum())
+        if self.kind == "linf":
+            return self.eps * float(np.abs(w).max(initial=0.0))
+        return 0.0
+
+    def hinge(self, F: np.ndarray, wF: np.ndarray, b: float) -> np.ndarray:
+        """``h_i = 1 - y_i (x_i.w + b) + pen_i(w)`` for every sample; ``w`` lives on ``F``."""
+        nz = wF != 0
+        F, wF = F[nz], wF[nz]
+        w = np.zeros(self.d)
+        w[F] = wF
+        out = 1.0 - self.y * (self.X @ w + b) if F.size else 1.0 - self.y * b
+        if self.kind != "box":
+            return out + self.penalty_scalar(wF)
+        wp, wm = np.maximum(wF, 0.0), np.maximum(-wF, 0.0)
         for s in range(0, self.n, CHUNK):
-            Xb = self.X[s:s + CHUNK, F] if F.size else np.zeros((min(CHUNK, self.n - s), 0))
-            yb = self.y[s:s + CHUNK]
-            hb = 1.0 - yb * (Xb @ w + b)
-            if self.kind == "box":
-                Cp, Cm = _box_block(Xb, yb, self.eps, self.box)
-                hb += Cp @ wp + Cm @ wm
-            else:
-                hb += tau
-            out[s:s + CHUNK] = hb
+            e = min(s + CHUNK, self.n)
+            Cp, Cm = _box_block(self.X[s:e, F], self.y[s:e], self.eps, self.box)
+            out[s:e] += Cp @ wp + Cm @ wm
         return out
 
-    def penalty_scalar(self, wp: np.ndarray, wm: np.ndarray) -> float:
-        """``eps ||w||_q`` for the non-box kinds (the value ``tau`` should have)."""
-        if self.kind == "l1":
-            return self.eps * float(np.sum(wp + wm))
-        if self.kind == "linf":
-            return self.eps * float(np.max(wp + wm, initial=0.0))
-        return 0.0
+
+def _csc(block: np.ndarray, row_index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column-wise sparse arrays ``(starts, indices, values)`` of ``block`` (one column per row
+    of ``block``, entry ``k`` on LP row ``row_index[k]``)."""
+    mask = block != 0
+    counts = mask.sum(axis=1)
+    starts = np.zeros(block.shape[0], dtype=np.int32)
+    np.cumsum(counts[:-1], out=starts[1:])
+    idx = np.broadcast_to(row_index.astype(np.int32), block.shape)[mask]
+    return starts, idx, block[mask]
 
 
 # --------------------------------------------------------------------------- the LP model
 class _Model:
-    """One live HiGHS model of the restricted LP, with index maps for rows and columns."""
+    """The live HiGHS model of the restricted dual LP, with its index maps.
 
-    def __init__(self, data: _Data, xi_cost: float):
+    Columns: ``sigma`` (free, ``= sum alpha``), ``alpha_i`` (``i in S``, ``[0, upper]``) and per
+    feature ``j in F`` a free ``gamma_j`` (kinds without a box) and ``beta_j >= 0`` (``linf``).
+    Rows: balance ``sum y alpha = 0`` (dual: ``-b``); ``sigma - sum alpha = 0``; (``linf``)
+    ``sum beta - eps sigma <= 0``; per feature, without a box ``def_j: sum y_i x_ij alpha_i -
+    gamma_j = 0`` and ``j+: gamma_j - eps sigma - beta_j <= l1``, ``j-: -gamma_j - ... <= l1``
+    (``eps sigma`` for ``l1`` only, ``beta_j`` for ``linf`` only), so that every sample column
+    has one entry per feature; with the box ``j+-: sum_i a+-_ij alpha_i <= l1``.  The duals
+    of ``j+-`` are ``-w+-_j``.
+    """
+
+    def __init__(self, data: _Data, upper: float):
         self.data = data
         self.kind = data.kind
+        self.gamma_form = self.kind != "box"
         self.h = _new_highs()
-        self.xi_cost = xi_cost
-        self.F = np.zeros(0, dtype=np.int64)          # features with columns
-        self.col_wp: list[int] = []
-        self.col_wm: list[int] = []
-        self.M = np.zeros(0, dtype=np.int64)          # samples with their own row
-        self.row_M: list[int] = []
-        self.col_xi: list[int] = []
-        self.row_norm: list[int] = []                 # l1: one row; linf: one per feature of F
-        self.ncol = 0
-        self.nrow = 0
-        # b, tau (tau fixed at 0 unless the kind has one and eps > 0)
-        self.col_b = self._add_cols(np.zeros(1), np.array([-INF]), np.array([INF]))[0]
-        self.col_tau = self._add_cols(np.zeros(1), np.zeros(1), np.zeros(1))[0]
-        # aggregated row of P: Xi + mean_P(a).w + mean_P(y) b - tau >= 1 (free while P is empty)
-        self.P = np.zeros(0, dtype=np.int64)
-        self.col_Xi = -1
-        self.row_agg = -1
-        self.retired: list[int] = []
-        if self.kind == "l1":
-            self.row_norm = [self._add_rows(np.array([0.0]), np.array([INF]),
-                                            [np.array([self.col_tau])], [np.array([1.0])])[0]]
-        self.set_eps(data.eps)
+        self.upper = upper                              # the bound on every alpha_i
+        e64 = np.zeros(0, dtype=np.int64)
+        self.S, self.F, self.col_alpha = e64, e64, e64
+        self.col_gamma, self.col_beta = e64, e64
+        self.row_def, self.row_p, self.row_m = e64, e64, e64
+        self.ncol = self.nrow = 0
+        self.col_sigma = int(self._cols(1, 0.0, -INF, INF)[0])
+        self.row_bal, self.row_sig = self._rows(np.zeros(2), np.zeros(2), [np.zeros(0), np.array([self.col_sigma])],
+                                                [np.zeros(0), np.ones(1)])
+        if self.kind == "linf":
+            self.row_beta = int(self._rows(np.array([-INF]), np.zeros(1), [np.array([self.col_sigma])],
+                                           [np.array([-data.eps])])[0])
 
-    # ---- low-level helpers
-    def _add_cols(self, cost, lb, ub, rows=None, vals=None) -> list[int]:
-        k = len(cost)
-        if rows is None:
-            self.h.addCols(k, cost, lb, ub, 0, np.zeros(k, dtype=np.int32), np.zeros(0, dtype=np.int32),
-                           np.zeros(0))
-        else:
-            starts = np.zeros(k, dtype=np.int32)
-            starts[1:] = np.cumsum([len(r) for r in rows])[:-1]
-            idx = np.concatenate(rows).astype(np.int32) if k else np.zeros(0, dtype=np.int32)
-            v = np.concatenate(vals).astype(float) if k else np.zeros(0)
-            self.h.addCols(k, cost, lb, ub, idx.size, starts, idx, v)
-        out = list(range(self.ncol, self.ncol + k))
+    def _cols(self, k: int, cost: float, lb: float, ub: float, starts=None, idx=None, vals=None) -> np.ndarray:
+        if starts is None:
+            starts, idx, vals = np.zeros(k, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0)
+        self.h.addCols(k, np.full(k, cost), np.full(k, lb), np.full(k, ub), int(idx.size), starts,
+                       idx.astype(np.int32), vals.astype(float))
+        out = np.arange(self.ncol, self.ncol + k, dtype=np.int64)
         self.ncol += k
         return out
 
-    def _add_rows(self, lo, up, cols: list[np.ndarray], vals: list[np.ndarray]) -> list[int]:
+    def _rows(self, lo: np.ndarray, up: np.ndarray, cols: list[np.ndarray], vals: list[np.ndarray]) -> np.ndarray:
         k = len(lo)
         starts = np.zeros(k, dtype=np.int32)
-        starts[1:] = np.cumsum([len(c) for c in cols])[:-1]
+        np.cumsum([len(c) for c in cols[:-1]], out=starts[1:])
         idx = np.concatenate(cols).astype(np.int32)
-        v = np.concatenate(vals).astype(float)
-        self.h.addRows(k, np.asarray(lo, float), np.asarray(up, float), idx.size, starts, idx, v)
-        out = list(range(self.nrow, self.nrow + k))
+        self.h.addRows(k, lo.astype(float), up.astype(float), int(idx.size), starts, idx,
+                       np.concatenate(vals).astype(float))
+        out = np.arange(self.nrow, self.nrow + k, dtype=np.int64)
         self.nrow += k
         return out
 
-    def _add_rows_dense(self, lo, up, cols: np.ndarray, block: np.ndarray) -> list[int]:
-        """Rows from a dense block (``block[r, k]`` is the coefficient on column ``cols[k]``)."""
-        k = block.shape[0]
-        mask = block != 0
-        counts = mask.sum(axis=1)
-        starts = np.zeros(k, dtype=np.int32)
-        starts[1:] = np.cumsum(counts)[:-1]
-        idx = np.broadcast_to(cols, block.shape)[mask].astype(np.int32)
-        self.h.addRows(k, np.asarray(lo, float), np.asarray(up, float), idx.size, starts, idx, block[mask])
-        out = list(range(self.nrow, self.nrow + k))
-        self.nrow += k
-        return out
+    # ---- parameters
+    def set_params(self, eps: float, l1: float) -> None:
+        """Change ``epsilon`` (coefficients of ``sigma``) and ``l1`` (right-hand sides)."""
+        d, h = self.data, self.h
+        if self.kind == "l1" and eps != d.eps:
+            for r in np.concatenate([self.row_p, self.row_m]):
+                h.changeCoeff(int(r), self.col_sigma, -eps)
+        if self.kind == "linf" and eps != d.eps:
+            h.changeCoeff(self.row_beta, self.col_sigma, -eps)
+        if l1 != d.l1 and self.F.size:
+            rows = np.concatenate([self.row_p, self.row_m]).astype(np.int32)
+            h.changeRowsBounds(rows.size, rows, np.full(rows.size, -INF), np.full(rows.size, l1))
+        d.eps, d.l1 = eps, l1
 
-    # ---- epsilon and the norm rows
-    def set_eps(self, eps: float) -> None:
-        """Make ``tau = eps ||w||_q`` (``tau`` fixed at 0 when eps = 0 or the kind has none)."""
-        self.data.eps = eps
-        h = self.h
-        has_tau = self.kind in ("l1", "linf") and eps > 0
-        h.changeColBounds(self.col_tau, 0.0, INF if has_tau else 0.0)
-        lo = 0.0 if has_tau else -INF
-        if self.kind == "l1":
-            h.changeRowBounds(self.row_norm[0], lo, INF)
-            for cp, cm in zip(self.col_wp, self.col_wm):
-                h.changeCoeff(self.row_norm[0], cp, -eps)
-                h.changeCoeff(self.row_norm[0], cm, -eps)
-        elif self.kind == "linf":
-            for r, cp, cm in zip(self.row_norm, self.col_wp, self.col_wm):
-                h.changeRowBounds(r, lo, INF)
-                h.changeCoeff(r, cp, -eps)
-                h.changeCoeff(r, cm, -eps)
+    def set_upper(self, upper: float) -> None:
+        """Bound ``alpha_i <= upper`` (``1/n``; a subsample seed uses ``1/m``)."""
+        if upper != self.upper and self.S.size:
+            c = self.col_alpha.astype(np.int32)
+            self.h.changeColsBounds(c.size, c, np.zeros(c.size), np.full(c.size, upper))
+        self.upper = upper
 
-    # ---- features
-    def add_features(self, J: np.ndarray, cost_p: np.ndarray, cost_m: np.ndarray) -> None:
-        """Columns ``w+_j, w-_j`` for ``j in J`` (entries in the M rows, the P row, the norm rows)."""
-        if J.size == 0:
-            return
-        d = self.data
-        k = J.size
-        rows: list[np.ndarray] = []
-        vals: list[np.ndarray] = []
-        if self.M.size:
-            Ap, Am = d.coeffs(self.M, J)
-        else:
-            Ap = Am = np.zeros((0, k))
-        rM = np.asarray(self.row_M, dtype=np.int64)
-        aggp = aggm = None
-        if self.row_agg >= 0:
-            aggp, aggm = self.agg_p[J], self.agg_m[J]
-        for sign, A, agg in ((0, Ap, aggp), (1, Am, aggm)):
-            for c in range(k):
-                nz = np.nonzero(A[:, c])[0]
-                r = [rM[nz]]
-                v = [A[nz, c]]
-                if agg is not None and agg[c] != 0:
-                    r.append(np.array([self.row_agg]))
-                    v.append(np.array([agg[c]]))
-                if self.kind == "l1":
-                    r.append(np.array([self.row_norm[0]]))
-                    v.append(np.array([-d.eps]))
-                rows.append(np.concatenate(r))
-                vals.append(np.concatenate(v))
-        cost = np.concatenate([cost_p, cost_m])
-        cols = self._add_cols(cost, np.zeros(2 * k), np.full(2 * k, INF), rows, vals)
-        self.col_wp += cols[:k]
-        self.col_wm += cols[k:]
-        self.F = np.concatenate([self.F, J])
-        if self.kind == "linf":
-            lo = 0.0 if d.eps > 0 else -INF
-            cs = [np.array([self.col_tau, cols[c], cols[k + c]]) for c in range(k)]
-            vs = [np.array([1.0, -d.eps, -d.eps])] * k
-            self.row_norm += self._add_rows(np.full(k, lo), np.full(k, INF), cs, vs)
-
-    # ---- samples
-    def add_margin_rows(self, I: np.ndarray) -> None:
-        """Rows ``xi_i + a+_i.w+ + a-_i.w- + y_i b - tau >= 1`` for ``i in I`` (new slacks ``xi_i``)."""
+    # ---- working sets
+    def add_samples(self, I: np.ndarray) -> None:
+        """Columns ``alpha_i`` (``i in I``): ``y_i`` on the balance row, ``-1`` on the sigma row,
+        and their feature coefficients (``y_i x_ij`` on ``def_j``, or ``a+-_ij`` on ``j+-``)."""
         if I.size == 0:
             return
-        d = self.data
         k = I.size
-        xi = self._add_cols(np.full(k, self.xi_cost), np.zeros(k), np.full(k, INF))
-        Ap, Am = d.coeffs(I, self.F) if self.F.size else (np.zeros((k, 0)), np.zeros((k, 0)))
-        cols = np.concatenate([self.col_wp, self.col_wm, [self.col_b, self.col_tau]]).astype(np.int64)
-        block = np.hstack([Ap, Am, d.y[I][:, None], np.full((k, 1), -1.0)])
-        if self.kind == "box":
-            block[:, -1] = 0.0
-        # slack column first: prepend xi as its own column per row
-        cols_all = np.concatenate([[-1], cols])
-        full = np.hstack([np.ones((k, 1)), block])
-        mask = full != 0
-        counts = mask.sum(axis=1)
-        starts = np.zeros(k, dtype=np.int32)
-        starts[1:] = np.cumsum(counts)[:-1]
-        idx = np.broadcast_to(cols_all, full.shape).copy()
-        idx[:, 0] = xi
-        self.h.addRows(k, np.ones(k), np.full(k, INF), int(mask.sum()), starts,
-                       idx[mask].astype(np.int32), full[mask])
-        self.row_M += list(range(self.nrow, self.nrow + k))
-        self.nrow += k
-        self.col_xi += xi
-        self.M = np.concatenate([self.M, I])
+        Ap, Am = self.data.coeffs(I, self.F)
+        head = [self.data.y[I][:, None], -np.ones((k, 1))]
+        if self.gamma_form:
+            block = np.hstack(head + [Ap])
+            rows = np.concatenate([[self.row_bal, self.row_sig], self.row_def])
+        else:
+            block = np.hstack(head + [Ap, Am])
+            rows = np.concatenate([[self.row_bal, self.row_sig], self.row_p, self.row_m])
+        starts, idx, vals = _csc(block, rows)
+        cols = self._cols(k, -1.0, 0.0, self.upper, starts, idx, vals)
+        self.S = np.concatenate([self.S, I])
+        self.col_alpha = np.concatenate([self.col_alpha, cols])
 
-    def set_xi_cost(self, c: float) -> None:
-        if c != self.xi_cost and self.col_xi:
-            idx = np.asarray(self.col_xi, dtype=np.int32)
-            self.h.changeColsCost(idx.size, idx, np.full(idx.size, c))
-        self.xi_cost = c
-
-    def set_positive(self, P: np.ndarray, agg_p: np.ndarray, agg_m: np.ndarray, mean_y: float) -> None:
-        """Replace the aggregated row of ``P`` (``agg_+- = mean_P a+-`` over all d features)."""
-        h = self.h
-        if self.row_agg >= 0:           # retire the old row and its Xi
-            h.changeRowBounds(self.row_agg, -INF, INF)
-            h.changeColBounds(self.col_Xi, 0.0, 0.0)
-            h.changeColCost(self.col_Xi, 0.0)
-            self.retired.append(self.row_agg)
-            self.row_agg = self.col_Xi = -1
-        self.P = P
-        self.agg_p, self.agg_m = agg_p, agg_m
-        if P.size == 0:
+    def add_features(self, J: np.ndarray) -> None:
+        """The rows (and ``gamma_j``, ``beta_j`` columns) of the features ``j in J``."""
+        if J.size == 0:
             return
-        self.col_Xi = self._add_cols(np.array([P.size / self.data.n]), np.zeros(1), np.array([INF]))[0]
-        cols = np.concatenate([[self.col_Xi], self.col_wp, self.col_wm, [self.col_b, self.col_tau]])
-        vals = np.concatenate([[1.0], agg_p[self.F], agg_m[self.F], [mean_y, -1.0 if self.kind != "box" else 0.0]])
-        nz = vals != 0
-        nz[0] = True
-        self.row_agg = self._add_rows(np.array([1.0]), np.array([INF]), [cols[nz]], [vals[nz]])[0]
+        d, k = self.data, J.size
+        Ap, Am = d.coeffs(self.S, J) if self.S.size else (np.zeros((0, k)), np.zeros((0, k)))
+        lo, up = np.full(k, -INF), np.full(k, d.l1)
+        if not self.gamma_form:
+            starts, idx, vals = _csc(np.vstack([Ap.T, Am.T]), self.col_alpha)
+            self.h.addRows(2 * k, np.full(2 * k, -INF), np.full(2 * k, d.l1), int(idx.size), starts, idx, vals)
+            new = np.arange(self.nrow, self.nrow + 2 * k, dtype=np.int64)
+            self.nrow += 2 * k
+            self.row_p = np.concatenate([self.row_p, new[:k]])
+            self.row_m = np.concatenate([self.row_m, new[k:]])
+        else:
+            gam = self._cols(k, 0.0, -INF, INF)
+            self.col_gamma = np.concatenate([self.col_gamma, gam])
+            starts, idx, vals = _csc(np.hstack([Ap.T, -np.eye(k)]), np.concatenate([self.col_alpha, gam]))
+            self.h.addRows(k, np.zeros(k), np.zeros(k), int(idx.size), starts, idx, vals)
+            self.row_def = np.concatenate([self.row_def, np.arange(self.nrow, self.nrow + k)])
+            self.nrow += k
+            extra_c: list[int] = []
+            extra_v: list[float] = []
+            beta = None
+            if self.kind == "l1":
+                extra_c, extra_v = [self.col_sigma], [-d.eps]
+            elif self.kind == "linf":
+                beta = self._cols(k, 0.0, 0.0, INF, np.arange(k, dtype=np.int32),
+                                  np.full(k, self.row_beta, dtype=np.int32), np.ones(k))
+                self.col_beta = np.concatenate([self.col_beta, beta])
+            for sign, name in ((1.0, "row_p"), (-1.0, "row_m")):
+                cols = [np.array([gam[c]] + extra_c + ([beta[c]] if beta is not None else [])) for c in range(k)]
+                vals = [np.array([sign] + extra_v + ([-1.0] if beta is not None else [])) for c in range(k)]
+                setattr(self, name, np.concatenate([getattr(self, name), self._rows(lo, up, cols, vals)]))
+        self.F = np.concatenate([self.F, J])
 
-    def set_l1_costs(self, l1: float) -> None:
-        idx = np.asarray(self.col_wp + self.col_wm, dtype=np.int32)
-        if idx.size:
-            self.h.changeColsCost(idx.size, idx, np.full(idx.size, l1))
+    def prune(self, drop_s: np.ndarray, drop_f: np.ndarray) -> None:
+        """Delete the columns of samples ``S[drop_s]`` and the rows (and ``gamma``/``beta``) of
+        features ``F[drop_f]`` (boolean masks).  Callers drop only nonbasic ``alpha_i = 0`` and
+        features with ``w_j = 0``, so the basis stays valid."""
+        if not drop_s.any() and not drop_f.any():
+            return
+        rows = [self.row_p[drop_f], self.row_m[drop_f]]
+        cols = [self.col_alpha[drop_s]]
+        if self.gamma_form:
+            rows.append(self.row_def[drop_f])
+            cols.append(self.col_gamma[drop_f])
+            if self.kind == "linf":
+                cols.append(self.col_beta[drop_f])
+        rdel = np.sort(np.concatenate(rows))
+        cdel = np.sort(np.concatenate(cols))
+        if rdel.size:
+            self.h.deleteRows(int(rdel.size), rdel.astype(np.int32))
+        if cdel.size:
+            self.h.deleteCols(int(cdel.size), cdel.astype(np.int32))
+
+        def remap(idx: np.ndarray, deleted: np.ndarray) -> np.ndarray:
+            return idx - np.searchsorted(deleted, idx)
+
+        keep_s, keep_f = ~drop_s, ~drop_f
+        self.S, self.F = self.S[keep_s], self.F[keep_f]
+        self.col_alpha = remap(self.col_alpha[keep_s], cdel)
+        self.col_sigma = int(remap(np.array([self.col_sigma]), cdel)[0])
+        if self.gamma_form:
+            self.col_gamma = remap(self.col_gamma[keep_f], cdel)
+            self.row_def = remap(self.row_def[keep_f], rdel)
+            if self.kind == "linf":
+                self.col_beta = remap(self.col_beta[keep_f], cdel)
+        self.row_p = remap(self.row_p[keep_f], rdel)
+        self.row_m = remap(self.row_m[keep_f], rdel)
+        self.ncol -= cdel.size
+        self.nrow -= rdel.size
 
     # ---- solve and read back
     def run(self) -> str:
         self.h.run()
         return self.h.modelStatusToString(self.h.getModelStatus())
 
-    def solution(self):
-        """``(wp_F, wm_F, b, tau, alpha_M, mu_P)`` of the last solve."""
+    def solution(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """``(alpha_S, w_F, b)``: column values and row duals (HiGHS's duals of active ``<=``
+        rows of a minimisation are ``<= 0``: ``w+_j = -dual(j+)``, ``b = -dual(balance)``).
+
+        Also records in ``self.idle_s`` the samples that are nonbasic at ``alpha_i = 0``
+        (positive reduced cost) and in ``self.idle_f`` the features whose rows are both slack
+        by more than ``1e-9``: the ones :meth:`prune` may delete.
+        """
         s = self.h.getSolution()
         x = np.asarray(s.col_value)
-        y = np.asarray(s.row_dual)
-        wp = x[np.asarray(self.col_wp, dtype=np.int64)] if self.col_wp else np.zeros(0)
-        wm = x[np.asarray(self.col_wm, dtype=np.int64)] if self.col_wm else np.zeros(0)
-        aM = y[np.asarray(self.row_M, dtype=np.int64)] if self.row_M else np.zeros(0)
-        mu = float(y[self.row_agg]) if self.row_agg >= 0 else 0.0
-        return wp, wm, float(x[self.col_b]), float(x[self.col_tau]), aM, mu
+        yd = np.asarray(s.row_dual)
+        xa = x[self.col_alpha]
+        alpha = np.clip(xa, 0.0, self.upper)
+        wp = np.maximum(-yd[self.row_p], 0.0)
+        wm = np.maximum(-yd[self.row_m], 0.0)
+        self.idle_s = (xa <= 0.0) & (np.asarray(s.col_dual)[self.col_alpha] > 1e-12)
+        rv = np.asarray(s.row_value)
+        slack = self.data.l1 - 1e-9
+        self.idle_f = (rv[self.row_p] < slack) & (rv[self.row_m] < slack) & (wp == 0) & (wm == 0)
+        self.last = (alpha, wp - wm, float(-yd[self.row_bal]))
+        return self.last
 
 
 # --------------------------------------------------------------------------- warm-start state
@@ -404,10 +396,9 @@ class _Model:
 class FastState:
     """What a call leaves for the next one (``BackendResult.info["state"]``).
 
-    ``model`` is the live HiGHS model (rows ``M``, the aggregated ``P`` row, columns ``F``);
-    it is reused when the next problem has the same ``X`` object, labels and kind, which is
-    what ``problem.with_epsilon(e)`` gives.  ``coef``/``intercept`` seed the working sets
-    otherwise.
+    ``model`` is the live HiGHS model (columns ``S``, rows ``F``); it is reused when the next
+    problem has the same ``X`` object, labels and kind (what ``problem.with_epsilon(e)``
+    gives).  ``coef``/``intercept`` seed the working sets otherwise.
     """
 
     coef: np.ndarray
@@ -419,11 +410,11 @@ class FastState:
     x_ref: Any = field(default=None, repr=False)
 
 
-_LAST: list[FastState] = []      # the last state, so that a plain Solution can find its model
+_LAST: list[FastState] = []      # the last state, so that a plain Solution finds its live model
 
 
 def _previous(warm_start: object) -> tuple[np.ndarray | None, float, FastState | None]:
-    """``(coef, intercept, state)`` from any warm-start object (state only when one is known)."""
+    """``(coef, intercept, state)`` from any warm-start object (``state`` only when known)."""
     if warm_start is None:
         return None, 0.0, None
     if isinstance(warm_start, FastState):
@@ -441,7 +432,7 @@ def _previous(warm_start: object) -> tuple[np.ndarray | None, float, FastState |
     if coef is None:
         return None, 0.0, None
     coef = np.asarray(coef, dtype=float).reshape(-1)
-    st = _LAST[0] if _LAST and np.array_equal(_LAST[0].coef, coef) else None
+    st = _LAST[0] if _LAST and _LAST[0].coef.shape == coef.shape and np.array_equal(_LAST[0].coef, coef) else None
     return coef, float(b), st
 
 
@@ -453,38 +444,98 @@ def _reusable(st: FastState | None, problem: RobustHingeProblem, kind: str) -> b
     return kind != "box" or st.epsilon == problem.epsilon
 
 
-def _top_features(score: np.ndarray, k: int) -> np.ndarray:
-    nz = np.nonzero(score > 0)[0]
-    if nz.size > k:
-        nz = nz[np.argpartition(-score[nz], k - 1)[:k]]
-    return np.sort(nz)
-
-
 # --------------------------------------------------------------------------- the solver
 @dataclass
 class _Options:
-    seed_size: int = 1000          # cold start: samples of the exactly solved subsample
-    seed_features: int = 32        # cold start: initial features (largest |X^T y| on the subsample)
-    delta: float = 0.05            # new samples with hinge > delta join P, the others M
+    seed_size: int = 2000          # cold start: samples of the exactly solved subsample
+    seed_features: int = 32        # cold start: first features (largest class-mean difference)
+    band: float = 0.2              # after a seed, samples with hinge > -band join S
     max_features: int = 64         # features added per round (most violated first)
+    max_samples: int = 1000        # samples added per round: at least this, at most |S|/2
     max_rounds: int = MAX_ROUNDS
     tol: float = PRICE_TOL
     rng_seed: int = 0
 
 
-def _price_features(data: _Data, l1: float, gp: np.ndarray, gm: np.ndarray, sa: float) -> np.ndarray:
-    """Reduced costs ``min(l1 - g+_j + beta, l1 - g-_j + beta)`` of the columns ``w+-_j``."""
-    beta = data.eps * sa if data.kind == "l1" else 0.0
-    return np.minimum(l1 - gp, l1 - gm) + beta
+def _reduced_costs(data: _Data, gp: np.ndarray, gm: np.ndarray, sigma: float) -> np.ndarray:
+    """``min_+-(l1 + beta - g+-_j)``: negative where feature ``j`` violates its dual constraint
+    (``beta = eps sigma`` for the ``l1`` kind; 0 otherwise, also for ``beta_j`` of ``linf``
+    outside ``F``)."""
+    beta = data.eps * sigma if data.kind == "l1" else 0.0
+    return data.l1 + beta - np.maximum(gp, gm)
+
+
+def _pick(red: np.ndarray, exclude: np.ndarray, tol: float, cap: int) -> np.ndarray:
+    """Indices with ``red < -tol`` outside ``exclude``, the ``cap`` most negative, sorted."""
+    red = red.copy()
+    red[exclude] = 0.0
+    cand = np.nonzero(red < -tol)[0]
+    if cand.size > cap:
+        cand = cand[np.argpartition(red[cand], cap - 1)[:cap]]
+    return np.sort(cand)
+
+
+def _seed(data: _Data, opt: _Options, log: list[dict]) -> _Model:
+    """Cold start: solve a random subsample exactly (features generated on it); the samples of
+    the full data with hinge above ``-band`` at its solution form ``S``."""
+    n = data.n
+    rng = np.random.default_rng(opt.rng_seed)
+    m = min(n, opt.seed_size)
+    S = np.sort(rng.choice(n, size=m, replace=False)) if m < n else np.arange(n)
+    for cls in (1.0, -1.0):                                 # both classes in the seed
+        if not (data.y[S] == cls).any():
+            S = np.union1d(S, [int(np.argmax(data.y == cls))])
+    m = S.size
+    model = _Model(data, 1.0 / m)
+    ys = data.y[S]
+    wts = np.where(ys > 0, 1.0 / (ys > 0).sum(), 1.0 / (ys < 0).sum())
+    gp, gm = data.gradients(S, wts)
+    score = np.maximum(gp, gm)
+    F0 = np.nonzero(score > 0)[0]
+    if F0.size > opt.seed_features:
+        F0 = np.sort(F0[np.argpartition(-score[F0], opt.seed_features - 1)[:opt.seed_features]])
+    model.add_features(F0)
+    model.add_samples(S)
+    for _ in range(opt.max_rounds):
+        if model.run() != "Optimal":
+            break
+        alpha, wF, b = model.solution()
+        nz = alpha > 0
+        gp, gm = data.gradients(S[nz], alpha[nz])
+        newF = _pick(_reduced_costs(data, gp, gm, float(alpha.sum())), model.F, opt.tol, opt.max_features)
+        log.append({"round": "seed", "S": int(m), "F": int(model.F.size), "add_features": int(newF.size),
+                    "iters": int(model.h.getInfo().simplex_iteration_count)})
+        if newF.size == 0:
+            break
+        model.add_features(newF)
+    model.set_upper(1.0 / n)
+    if m < n:
+        _refocus(model, opt.band, drop_features=False)
+    return model
+
+
+def _refocus(model: _Model, band: float, drop_features: bool) -> None:
+    """Re-centre the working sets on the model's last solution (with the current parameters):
+    drop idle samples with hinge ``< -band`` (and idle features), add samples with hinge
+    ``> -band``."""
+    data = model.data
+    alpha, wF, b = model.last
+    h = data.hinge(model.F, wF, b)
+    drop_f = model.idle_f if drop_features else np.zeros(model.F.size, dtype=bool)
+    model.prune(model.idle_s & (h[model.S] < -band), drop_f)
+    inS = np.zeros(data.n, dtype=bool)
+    inS[model.S] = True
+    model.add_samples(np.nonzero(~inS & (h > -band))[0])
 
 
 def solve_fast(problem: RobustHingeProblem, warm_start: object = None, **options: Any) -> BackendResult:
-    """Certified optimum of an LP-case ``problem`` by samples/features working sets.
+    """Certified optimum of an LP-case ``problem`` by working sets of samples and features.
 
     ``warm_start``: a previous :class:`FastState`, ``BackendResult``, ``Solution``, dict or
     ``(coef, intercept)``.  ``options`` override :class:`_Options` (tuning, tests).
-    Returns ``coef``, ``intercept``, ``alpha`` (length ``n``, ``0 <= alpha_i <= 1/n``) and, in
-    ``info``, the rounds, set sizes, own primal/dual values and the :class:`FastState`.
+    Returns ``coef``, ``intercept``, ``alpha`` (length ``n``, ``0 <= alpha_i <= 1/n``, zero
+    outside ``S``) and in ``info`` the rounds, set sizes, own primal/dual values and the
+    :class:`FastState` for the next call.
     """
     t0 = time.perf_counter()
     if not supports(problem):
@@ -492,38 +543,32 @@ def solve_fast(problem: RobustHingeProblem, warm_start: object = None, **options
     opt = _Options(**options)
     kind = _kind(problem)
     n, d = problem.n, problem.d
-    X, y, l1, eps = problem.X, problem.y, problem.l1, problem.epsilon
-    tol = opt.tol
+    l1, eps = problem.l1, problem.epsilon
     coef0, b0, st = _previous(warm_start)
     log: list[dict] = []
-    timers = {"lp": 0.0, "pricing": 0.0, "build": 0.0, "seed": 0.0}
+    timers = {"seed": 0.0, "lp": 0.0, "pricing": 0.0, "build": 0.0}
 
     if _reusable(st, problem, kind):
         model: _Model = st.model
         data = model.data
-        data.l1 = l1
-        model.set_eps(eps)
-        model.set_l1_costs(l1)
+        model.set_params(eps, l1)
+        _refocus(model, opt.band, drop_features=True)
         start = "model"
     else:
-        data = _Data(X, y, kind, eps, l1, problem.box)
-        start = "cold" if coef0 is None or coef0.shape[0] != d else "solution"
-        if start == "cold":
-            ts = time.perf_counter()
-            model = _seed_model(data, opt, log, timers)
-            timers["seed"] = time.perf_counter() - ts
-        else:
+        data = _Data(problem.X, problem.y, kind, eps, l1, problem.box)
+        if coef0 is not None and coef0.shape[0] == d:
+            start = "solution"
             model = _Model(data, 1.0 / n)
-            model.set_l1_costs(l1)
-            w0 = coef0
-            F0 = np.nonzero(w0)[0]
-            model.add_features(F0, np.full(F0.size, l1), np.full(F0.size, l1))
-            wp, wm = np.maximum(w0[F0], 0), np.maximum(-w0[F0], 0)
-            h0 = data.hinge(F0, wp, wm, b0, data.penalty_scalar(wp, wm))
-            _update_sets(model, data, h0, np.zeros(0, dtype=np.int64), opt, initial=True)
+            F0 = np.nonzero(coef0)[0]
+            model.add_features(F0)
+            h0 = data.hinge(F0, coef0[F0], b0)
+            model.add_samples(np.nonzero(h0 > -opt.band)[0])
+        else:
+            start = "cold"
+            model = _seed(data, opt, log)
+    timers["seed"] = time.perf_counter() - t0
 
-    status = "max_rounds"
-    result = None
+    status, result = "max_rounds", None
     for rnd in range(opt.max_rounds):
         tl = time.perf_counter()
         lp_status = model.run()
@@ -532,132 +577,49 @@ def solve_fast(problem: RobustHingeProblem, warm_start: object = None, **options
             status = f"lp {lp_status}"
             break
         tp = time.perf_counter()
-        F = model.F
-        wp, wm, b, tau, aM, mu = model.solution()
-        wp, wm = np.maximum(wp, 0.0), np.maximum(wm, 0.0)
-        h = data.hinge(F, wp, wm, b, data.penalty_scalar(wp, wm))
-        inM = np.zeros(n, dtype=bool)
-        inM[model.M] = True
-        inP = np.zeros(n, dtype=bool)
-        inP[model.P] = True
-        out_viol = np.nonzero(~inM & ~inP & (h > tol))[0]
-        p_bad = np.nonzero(inP & (h < -tol))[0]
-        alpha = np.zeros(n)
-        alpha[model.M] = aM
-        if model.P.size:
-            alpha[model.P] = mu / model.P.size
-        sa = float(alpha.sum())
-        newF = np.zeros(0, dtype=np.int64)
-        if True:
-            gp, gm = data.weighted_sums(model.M, aM)
-            if model.P.size:
-                gp += mu * model.agg_p
-                gm += mu * model.agg_m
-            red = _price_features(data, l1, gp, gm, sa)
-            red[F] = 0.0
-            cand = np.nonzero(red < -tol)[0]
-            if cand.size > opt.max_features:
-                cand = cand[np.argpartition(red[cand], opt.max_features - 1)[:opt.max_features]]
-            newF = np.sort(cand)
-            dual_infeas = float(max(-red.min(initial=0.0), 0.0))
+        alpha_S, wF, b = model.solution()
+        F, S = model.F, model.S
+        h = data.hinge(F, wF, b)
+        inS = np.zeros(n, dtype=bool)
+        inS[S] = True
+        newS = np.nonzero(~inS & (h > opt.tol))[0]
+        cap = max(opt.max_samples, S.size // 2)
+        if newS.size > cap:                       # most violated first
+            newS = np.sort(newS[np.argpartition(-h[newS], cap - 1)[:cap]])
+        nz = alpha_S > 0
+        gp, gm = data.gradients(S[nz], alpha_S[nz])
+        sigma = float(alpha_S.sum())
+        red = _reduced_costs(data, gp, gm, sigma)
+        newF = _pick(red, F, opt.tol, opt.max_features)
         timers["pricing"] += time.perf_counter() - tp
-        log.append({"round": rnd, "M": int(model.M.size), "P": int(model.P.size), "F": int(F.size),
-                    "add_samples": int(out_viol.size), "p_to_m": int(p_bad.size), "add_features": int(newF.size),
-                    "lp_iters": int(model.h.getInfo().simplex_iteration_count)})
-        if out_viol.size == 0 and p_bad.size == 0 and newF.size == 0:
+        log.append({"round": rnd, "S": int(S.size), "F": int(F.size), "add_samples": int(newS.size),
+                    "add_features": int(newF.size), "iters": int(model.h.getInfo().simplex_iteration_count)})
+        if newS.size == 0 and newF.size == 0:
             w = np.zeros(d)
-            w[F] = wp - wm
+            w[F] = wF
+            alpha = np.zeros(n)
+            alpha[S] = alpha_S
             primal = float(np.maximum(h, 0.0).mean() + l1 * np.abs(w).sum())
+            red[F] = 0.0
             status = "optimal"
-            result = (w, b, alpha, primal, sa, dual_infeas)
+            result = (w, b, alpha, primal, sigma, float(max(-red.min(initial=0.0), 0.0)))
             break
         tb = time.perf_counter()
-        if newF.size:
-            model.add_features(newF, np.full(newF.size, l1), np.full(newF.size, l1))
-        _update_sets(model, data, h, p_bad, opt, initial=False, out_viol=out_viol)
+        model.add_features(newF)
+        model.add_samples(newS)
         timers["build"] += time.perf_counter() - tb
 
     if result is None:
-        wp, wm, b, tau, aM, mu = model.solution()
+        alpha_S, wF, b = model.solution()
         w = np.zeros(d)
-        w[model.F] = np.maximum(wp, 0) - np.maximum(wm, 0)
+        w[model.F] = wF
         alpha = np.zeros(n)
-        alpha[model.M] = aM
-        if model.P.size:
-            alpha[model.P] = mu / model.P.size
+        alpha[model.S] = alpha_S
         result = (w, b, alpha, float("nan"), float(alpha.sum()), float("nan"))
     w, b, alpha, primal, dual, infeas = result
-    state = FastState(w, b, alpha, eps, kind, model, weakref.ref(X))
+    state = FastState(w, b, alpha, eps, kind, model, weakref.ref(problem.X))
     _LAST[:] = [state]
-    seconds = time.perf_counter() - t0
     info = {"rounds": log, "start": start, "primal": primal, "dual": dual, "gap": primal - dual,
             "dual_infeasibility": infeas, "timers": timers, "state": state,
-            "sizes": {"M": int(model.M.size), "P": int(model.P.size), "F": int(model.F.size)}}
-    return BackendResult(w, float(b), alpha, primal, status, seconds, info)
-
-
-def _update_sets(model: _Model, data: _Data, h: np.ndarray, p_bad: np.ndarray, opt: _Options,
-                 initial: bool, out_viol: np.ndarray | None = None) -> None:
-    """Move samples between the sets after a pricing pass (see the module docstring)."""
-    n = data.n
-    inM = np.zeros(n, dtype=bool)
-    inM[model.M] = True
-    if initial:
-        toM = np.nonzero(~inM & (np.abs(h) <= opt.delta))[0]
-        toP = np.nonzero(~inM & (h > opt.delta))[0]
-        P = toP
-    else:
-        toM = np.concatenate([p_bad, out_viol[h[out_viol] <= opt.delta]])
-        toP = out_viol[h[out_viol] > opt.delta]
-        keep = np.ones(n, dtype=bool)
-        keep[p_bad] = False
-        P = np.concatenate([model.P[keep[model.P]], toP])
-    model.add_margin_rows(np.sort(toM))
-    if initial or toP.size or p_bad.size:
-        P = np.sort(P)
-        if P.size:
-            sp, sm = data.weighted_sums(P, np.ones(P.size))
-            model.set_positive(P, sp / P.size, sm / P.size, float(data.y[P].mean()))
-        else:
-            model.set_positive(P, np.zeros(data.X.shape[1]), np.zeros(data.X.shape[1]), 0.0)
-
-
-def _seed_model(data: _Data, opt: _Options, log: list[dict], timers: dict) -> _Model:
-    """Cold start: solve a random subsample exactly (features generated on it), then hand over."""
-    n = data.n
-    rng = np.random.default_rng(opt.rng_seed)
-    m = min(n, opt.seed_size)
-    S = np.sort(rng.choice(n, size=m, replace=False)) if m < n else np.arange(n)
-    ys = data.y[S]
-    if (ys > 0).all() or (ys < 0).all():       # make sure both classes are there
-        S = np.union1d(S, [np.argmax(data.y > 0), np.argmax(data.y < 0)])
-        m = S.size
-    model = _Model(data, 1.0 / m)
-    wts = np.where(data.y[S] > 0, 1.0 / max((data.y[S] > 0).sum(), 1), 1.0 / max((data.y[S] < 0).sum(), 1))
-    gp, gm = data.weighted_sums(S, wts)
-    F0 = _top_features(np.maximum(gp, gm), opt.seed_features)
-    model.add_features(F0, np.full(F0.size, data.l1), np.full(F0.size, data.l1))
-    model.add_margin_rows(S)
-    for _ in range(opt.max_rounds):
-        model.run()
-        wp, wm, b, tau, aM, mu = model.solution()
-        gp, gm = data.weighted_sums(model.M, aM)
-        red = _price_features(data, data.l1, gp, gm, float(aM.sum()))
-        red[model.F] = 0.0
-        cand = np.nonzero(red < -opt.tol)[0]
-        log.append({"round": "seed", "M": int(m), "F": int(model.F.size), "add_features": int(cand.size)})
-        if cand.size == 0:
-            break
-        if cand.size > opt.max_features:
-            cand = cand[np.argpartition(red[cand], opt.max_features - 1)[:opt.max_features]]
-        cand = np.sort(cand)
-        model.add_features(cand, np.full(cand.size, data.l1), np.full(cand.size, data.l1))
-    if m == n:
-        return model
-    # the subsample's solution seeds the full working sets
-    wp, wm, b, tau, aM, mu = model.solution()
-    wp, wm = np.maximum(wp, 0.0), np.maximum(wm, 0.0)
-    h = data.hinge(model.F, wp, wm, b, data.penalty_scalar(wp, wm))
-    model.set_xi_cost(1.0 / n)
-    _update_sets(model, data, h, np.zeros(0, dtype=np.int64), opt, initial=True)
-    return model
+            "sizes": {"S": int(model.S.size), "F": int(model.F.size)}}
+    return BackendResult(w, float(b), alpha, primal, status, time.perf_counter() - t0, info)

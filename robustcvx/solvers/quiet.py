@@ -1,16 +1,25 @@
 """Keep native solver output off stdout.
 
-HiGHS prints a copyright banner from C++ straight to file descriptor 1 the first time a
-``Highs`` object is created in a process, which would corrupt ``--json`` output.
+HiGHS prints a copyright banner the first time a ``Highs`` object is created in a process
+(through Python's ``sys.stdout`` in highspy, from C++ when called by other wrappers), which
+would corrupt ``--json`` output.
 :func:`native_stdout_silenced` redirects fd 1 to the null device for the duration of a block.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import io
 import os
 import sys
 from typing import Iterator
+
+
+def _flush_native() -> None:
+    """fflush(NULL): push C stdio buffers out while fd 1 still points at the null device."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None).fflush(None)
 
 
 @contextlib.contextmanager
@@ -25,10 +34,12 @@ def native_stdout_silenced() -> Iterator[None]:
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, 1)
-        yield
+        with contextlib.redirect_stdout(io.StringIO()):  # highspy logs through sys.stdout too
+            yield
     finally:
         with contextlib.suppress(OSError, ValueError):
             sys.stdout.flush()
+        _flush_native()
         os.dup2(saved, 1)
         os.close(saved)
         os.close(devnull)

@@ -1,0 +1,49 @@
+"""Lazy torch import, device choice and a determinism context (torch is never imported at
+``import robustcvx``)."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Iterator
+
+from ..errors import OptionError
+
+
+def import_torch() -> Any:
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        raise OptionError("the baselines need PyTorch: pip install torch") from None
+    return torch
+
+
+def resolve_device(name: str = "auto") -> str:
+    """``auto`` -> ``cuda`` when torch sees a GPU, else ``cpu``; ``cuda`` without a GPU is an error."""
+    torch = import_torch()
+    key = str(name).strip().lower()
+    if key == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if key == "cuda" and not torch.cuda.is_available():
+        raise OptionError("device cuda requested but torch sees no GPU: use --device cpu or auto")
+    if key not in ("cpu", "cuda"):
+        raise OptionError(f"unknown device {name!r}: use one of auto, cpu, cuda")
+    return key
+
+
+@contextlib.contextmanager
+def deterministic() -> Iterator[None]:
+    """``torch.use_deterministic_algorithms(True)`` for the block (warn-only, so that CUDA ops
+    without a deterministic kernel do not fail), restoring the caller's setting afterwards."""
+    torch = import_torch()
+    was = torch.are_deterministic_algorithms_enabled()
+    was_warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(was, warn_only=was_warn)
+
+
+def synchronize(device: str) -> None:
+    if device == "cuda":
+        import_torch().cuda.synchronize()

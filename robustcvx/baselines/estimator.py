@@ -1,0 +1,148 @@
+"""scikit-learn style estimators for the baselines (same objective as the exact estimator)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..certify import certified_accuracy
+from ..errors import DataError
+from ..problems import RobustHingeProblem
+from .config import BaselineConfig
+
+
+class SGDHingeClassifier(ClassifierMixin, BaseEstimator):
+    """Linear classifier trained by a PyTorch baseline on the (robust) hinge objective.
+
+    Minimises the same objective as :class:`robustcvx.estimator.RobustHingeClassifier`
+    (``y = +1`` for ``classes_[1]``) by minibatch SGD, Adam, or FGSM / PGD adversarial training.
+
+    Parameters
+    ----------
+    epsilon, norm, box, l1, l2 : the problem (see :class:`~robustcvx.problems.RobustHingeProblem`).
+    optimizer : {"sgd", "adam", "fgsm", "pgd"}
+    epochs, lr, batch_size, schedule, seed, momentum, device, pgd_steps, pgd_step_size, init :
+        see :class:`~robustcvx.baselines.BaselineConfig`.
+    optimum : float or None
+        The exact optimal value, if known, for the gaps in ``trace_``.
+
+    Attributes
+    ----------
+    coef_ (1, n_features), intercept_ (1,), classes_ (2,), objective_ (float64, recomputed),
+    trace_ (list of per-epoch dicts), result_ (:class:`~robustcvx.baselines.BaselineResult`),
+    n_iter_ (epochs run).
+    """
+
+    _default_optimizer = "sgd"
+
+    def __init__(self, epsilon: float = 0.0, norm: str = "inf", box: Any = None, l1: float = 0.0,
+                 l2: float = 0.0, optimizer: str = "sgd", epochs: int = 100, lr: float = 0.1,
+                 batch_size: int = 100, schedule: str = "none", seed: int = 0, momentum: float = 0.0,
+                 device: str = "auto", pgd_steps: int = 10, pgd_step_size: float | None = None,
+                 init: str = "torch", optimum: float | None = None):
+        self.epsilon = epsilon
+        self.norm = norm
+        self.box = box
+        self.l1 = l1
+        self.l2 = l2
+        self.optimizer = optimizer
+        self.epochs = epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.schedule = schedule
+        self.seed = seed
+        self.momentum = momentum
+        self.device = device
+        self.pgd_steps = pgd_steps
+        self.pgd_step_size = pgd_step_size
+        self.init = init
+        self.optimum = optimum
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.non_deterministic = False
+        return tags
+
+    def _config(self) -> BaselineConfig:
+        return BaselineConfig(optimizer=self.optimizer, epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
+                              seed=self.seed, schedule=self.schedule, device=self.device,
+                              pgd_steps=self.pgd_steps, pgd_step_size=self.pgd_step_size, momentum=self.momentum,
+                              init=self.init)
+
+    def fit(self, X: Any, y: Any) -> "SGDHingeClassifier":
+        from .train import train_baseline
+
+        cfg = self._config()  # validate options before touching the data
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        y_type = type_of_target(y, input_name="y")
+        if y_type != "binary" and (y_type == "multiclass" or np.unique(y).size > 2):
+            raise DataError(f"Only binary classification is supported. The type of the target is {y_type}: "
+                            "select two classes (robustcvx trains one binary linear classifier)")
+        classes = np.unique(y)
+        if classes.size != 2:
+            raise DataError(f"y has one class only ({classes.tolist()}): binary training needs 2 classes")
+        self.classes_ = classes
+        signed = np.where(y == classes[1], 1.0, -1.0)
+        problem = RobustHingeProblem(X, signed, self.epsilon, self.norm, self.box, self.l1, self.l2)
+        res = train_baseline(problem, cfg, optimum=self.optimum)
+        self.coef_ = res.coef.reshape(1, -1)
+        self.intercept_ = np.array([res.intercept])
+        self.objective_ = res.objective
+        self.trace_ = res.trace
+        self.result_ = res
+        self.n_iter_ = cfg.epochs
+        self.problem_params_ = problem.describe()
+        return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """``w.x + b`` (positive for ``classes_[1]``)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return X @ self.coef_[0] + self.intercept_[0]
+
+    def predict(self, X: Any) -> np.ndarray:
+        scores = self.decision_function(X)
+        return self.classes_[(scores > 0).astype(int)]
+
+    def _signed(self, y: Any) -> np.ndarray:
+        y = np.asarray(y)
+        if not np.isin(y, self.classes_).all():
+            raise DataError(f"y has labels outside the fitted classes {self.classes_.tolist()}")
+        return np.where(y == self.classes_[1], 1.0, -1.0)
+
+    def certified_accuracy(self, X: Any, y: Any, epsilon: Any = None, norm: Any = None, box: Any = "fit") -> Any:
+        """Exact certified accuracy on ``(X, y)`` (defaults: the fitted epsilon, norm and box)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return certified_accuracy((self.coef_[0], self.intercept_[0]), X, self._signed(y),
+                                  self.epsilon if epsilon is None else epsilon,
+                                  self.norm if norm is None else norm, self.box if box == "fit" else box)
+
+    def pgd_accuracy(self, X: Any, y: Any, epsilon: Any = None, norm: Any = None, box: Any = "fit",
+                     **kwargs: Any) -> float:
+        """Accuracy under the autograd PGD attack (:func:`robustcvx.baselines.pgd_accuracy`)."""
+        from .attack import pgd_accuracy
+
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return pgd_accuracy((self.coef_[0], self.intercept_[0]), X, self._signed(y),
+                            self.epsilon if epsilon is None else epsilon, self.norm if norm is None else norm,
+                            self.box if box == "fit" else box, **kwargs)
+
+
+class AdversarialHingeClassifier(SGDHingeClassifier):
+    """:class:`SGDHingeClassifier` with PGD adversarial training by default."""
+
+    def __init__(self, epsilon: float = 0.0, norm: str = "inf", box: Any = None, l1: float = 0.0,
+                 l2: float = 0.0, optimizer: str = "pgd", epochs: int = 100, lr: float = 0.1,
+                 batch_size: int = 100, schedule: str = "none", seed: int = 0, momentum: float = 0.0,
+                 device: str = "auto", pgd_steps: int = 10, pgd_step_size: float | None = None,
+                 init: str = "torch", optimum: float | None = None):
+        super().__init__(epsilon, norm, box, l1, l2, optimizer, epochs, lr, batch_size, schedule, seed, momentum,
+                         device, pgd_steps, pgd_step_size, init, optimum)
