@@ -1,4 +1,4 @@
-"""scikit-learn estimator over the exact solver, and the task-level fit used by the CLI.
+"""scikit-learn estimator over the exact solver.
 
 ``RobustHingeClassifier`` minimises (see :mod:`robustcvx.problems`)
 
@@ -10,9 +10,7 @@ certified by the package's own duality certificate (``certificate_``).
 
 from __future__ import annotations
 
-import time
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .certify import certified_accuracy
 from .errors import DataError
 from .problems import RobustHingeProblem
-from .solvers import Solution, solve
+from .solvers import solve
 
 
 class UnverifiedSolutionWarning(UserWarning):
@@ -121,37 +119,3 @@ class RobustHingeClassifier(ClassifierMixin, BaseEstimator):
         return certified_accuracy((self.coef_[0], self.intercept_[0]), X, self._signed(y),
                                   self.epsilon if epsilon is None else epsilon,
                                   self.norm if norm is None else norm, self.box if box == "fit" else box)
-
-
-@dataclass
-class TaskFit:
-    """The exact model for a :class:`~robustcvx.data.BinaryTask`, as printed/saved by the CLI."""
-
-    task: Any
-    problem: RobustHingeProblem
-    solution: Solution
-
-    def to_record(self) -> dict:
-        sol, pr, task = self.solution, self.problem, self.task
-        rec = sol.to_dict()
-        w, b = sol.coef, sol.intercept
-        info = task.info()
-        rec["data"] = info
-        rec["problem"] = pr.describe()
-        rec["norm_l1"] = float(np.abs(w).sum())
-        rec["nonzeros"] = int(np.count_nonzero(np.abs(w) > 1e-12))
-        X, y, split = task.evaluation_split()
-        rec["evaluation"] = {
-            "split": split, "n": int(len(y)),
-            "accuracy": float(np.mean(y * (X @ w + b) > 0)),
-            "certified_accuracy": float(certified_accuracy((w, b), X, y, pr.epsilon, pr.norm, pr.box)),
-        }
-        return rec
-
-
-def fit_task(task: Any, epsilon: Any = 0.0, norm: Any = "inf", box: Any = None, l1: Any = 0.0, l2: Any = 0.0,
-             solver: str = "auto", tie_break: str = "max-margin", warm_start: Any = None) -> TaskFit:
-    """Solve the exact problem on the task's training split."""
-    problem = RobustHingeProblem(task.X_train, task.y_train, epsilon, norm, box, l1, l2)
-    sol = solve(problem, solver, tie_break=tie_break, warm_start=warm_start)
-    return TaskFit(task, problem, sol)

@@ -63,6 +63,19 @@ def _sparse_if_worth_it(X: np.ndarray):
     return X
 
 
+def _split_costs(C: np.ndarray, eps: float):
+    """``C = eps * mask[:, None] + R`` with ``R`` as sparse as possible.
+
+    Box costs are ``min(eps, distance to the box edge)``: a row is either mostly 0 (the pixels at
+    the edge it would be pushed towards) or mostly ``eps``; subtracting ``eps`` from the latter
+    leaves a sparse remainder.
+    """
+    at_eps = np.count_nonzero(C == eps, axis=1)
+    mask = (at_eps > 0.5 * C.shape[1]).astype(np.float64)
+    R = C - eps * mask[:, None]
+    return mask, _sparse_if_worth_it(R)
+
+
 def project_onto_optimal_set(problem: RobustHingeProblem, w: np.ndarray, b: float, optimum: float,
                              tol: float = 1e-7, solver: str = "CLARABEL") -> Projection:
     """Euclidean projection of ``(w, b)`` onto ``{P <= optimum + tol}`` (see the module docstring)."""
@@ -93,9 +106,15 @@ def project_onto_optimal_set(problem: RobustHingeProblem, w: np.ndarray, b: floa
         wp = cp.Variable(d, nonneg=True)
         wm = cp.Variable(d, nonneg=True)
         wv = wp - wm
-        Cp, Cm = problem.box_costs()
-        pen = _sparse_if_worth_it(Cp) @ wp + _sparse_if_worth_it(Cm) @ wm
-        l1_term = cp.sum(wp) + cp.sum(wm)
+        sp_, sm_ = cp.Variable(), cp.Variable()  # sum(w+), sum(w-): keeps the rank-one parts sparse
+        cons += [sp_ == cp.sum(wp), sm_ == cp.sum(wm)]
+        pen = 0.0
+        for C, var, total in zip(problem.box_costs(), (wp, wm), (sp_, sm_)):
+            mask, R = _split_costs(C, problem.epsilon)
+            pen = pen + R @ var
+            if mask.any():
+                pen = pen + problem.epsilon * mask * total
+        l1_term = sp_ + sm_
     else:
         wv = cp.Variable(d)
         pen = 0.0

@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
-    from ..estimator import fit_task
+    from ..fit import fit_task
 
     task = load(args)
     result = fit_task(task, epsilon=args.epsilon, norm=args.norm, box=args.box, l1=args.l1, l2=args.l2,
