@@ -21,7 +21,7 @@ import numpy as np
 
 from .linear import as_linear, check_dimension
 from .norms import parse_norm
-from .validation import check_box, check_box_contains, check_epsilon, check_features
+from .validation import check_box, check_box_contains, check_epsilon, check_features, check_pm1_labels
 from .errors import OptionError
 
 
@@ -35,14 +35,14 @@ class WorstCaseAttack:
         self.eps = check_epsilon(eps)
         self.box = check_box(box)
         if self.box is not None and self.norm != "inf":
-            raise OptionError("box is supported for the inf-norm threat only")
+            raise OptionError("box is supported for the inf-norm threat only (use --norm inf or drop --box)")
 
     def perturbation(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
     def __call__(self, X: Any, y: Any) -> np.ndarray:
         X = check_features(X)
-        y = np.asarray(y, dtype=float).reshape(-1)
+        y = check_pm1_labels(y, X.shape[0])
         check_dimension(self.w, X)
         if self.box is not None:
             check_box_contains(X, self.box)
@@ -109,5 +109,5 @@ def attacked_accuracy(model: Any, X: Any, y: Any, epsilon: float, norm: object =
     """Accuracy of ``model`` on the exact worst-case perturbation of every sample."""
     attack = worst_case_attack(model, epsilon, norm, box)
     X_adv = attack(X, y)
-    y = np.asarray(y, dtype=float).reshape(-1)
+    y = check_pm1_labels(y, X_adv.shape[0])
     return float(np.mean(y * (X_adv @ attack.w + attack.b) > 0))

@@ -24,33 +24,30 @@ import numpy as np
 
 from .linear import as_linear, check_dimension
 from .norms import dual_norm, parse_norm
-from .validation import check_box, check_box_contains, check_epsilon, check_features, check_signed_labels
+from .validation import check_box, check_box_contains, check_epsilon, check_epsilons, check_features, check_pm1_labels
 from .errors import OptionError
+
+BOX_NORM_ONLY = "box is supported for the inf-norm threat only (use --norm inf or drop --box)"
 
 
 def _prepare(model: Any, X: Any, y: Any, norm: object, box: object):
     w, b = as_linear(model)
     X = check_features(X)
-    y = np.asarray(y, dtype=np.float64).reshape(-1)
-    if y.shape[0] != X.shape[0]:
-        raise OptionError(f"X has {X.shape[0]} samples but y has {y.shape[0]} labels: they must match")
-    if not np.isin(y, (-1.0, 1.0)).all():
-        raise OptionError("labels must be -1 or +1")
+    y = check_pm1_labels(y, X.shape[0])
     check_dimension(w, X)
     norm = parse_norm(norm)
     box = check_box(box)
     if box is not None:
         if norm != "inf":
-            raise OptionError("box is supported for the inf-norm threat only")
+            raise OptionError(BOX_NORM_ONLY)
         check_box_contains(X, box)
     return w, b, X, y, norm, box
 
 
 def margins(model: Any, X: Any, y: Any) -> np.ndarray:
     """``y_i f(x_i)``: positive iff sample ``i`` is classified correctly."""
-    w, b = as_linear(model)
-    X = check_features(X)
-    return np.asarray(y, dtype=float) * (X @ w + b)
+    w, b, X, y, _, _ = _prepare(model, X, y, "inf", None)
+    return y * (X @ w + b)
 
 
 def _harm_capacity(w: np.ndarray, X: np.ndarray, y: np.ndarray, box: tuple[float, float]) -> np.ndarray:
@@ -124,9 +121,7 @@ def certified_accuracy(model: Any, X: Any, y: Any, epsilon: Any, norm: object = 
 
     ``epsilon`` may be a number (returns a float) or a sequence (returns an array).
     """
-    eps = np.atleast_1d(np.asarray(epsilon, dtype=float))
-    for e in eps:
-        check_epsilon(e)
+    eps = check_epsilons(epsilon)
     r = certified_radii(model, X, y, norm, box)
     out = np.array([np.mean(r > e) for e in eps])  # same test as the curve: eps < r_i
     return float(out[0]) if np.ndim(epsilon) == 0 else out

@@ -19,18 +19,36 @@ class OutputError(RobustCVXError):
     """An output path cannot be written."""
 
 
+def check_writable(path: str | os.PathLike) -> Path:
+    """The output file ``path`` (``~`` expanded) if it can be created; one clear OutputError if not.
+
+    Called before any work starts (so a bad ``--save`` fails at once, not after a long solve)
+    and again by :func:`atomic_path`.
+    """
+    target = Path(path).expanduser()
+    if not target.name or target.is_dir():
+        raise OutputError(f"cannot write {target}: it is a folder; give a file name, e.g. {target / 'model.json'}")
+    folder = target.parent
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"cannot write {target}: {folder} is a file, not a folder; pick a path in an existing folder")
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {target}: folder {folder} does not exist; create it first (mkdir -p {folder})")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {target}: folder {folder} is not writable; pick another folder")
+    return target
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds."""
-    target = Path(path).expanduser()
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise OutputError(f"cannot write {target}: it is a folder; give a file name")
-    if not folder.is_dir():
-        raise OutputError(f"cannot write {target}: folder {folder} does not exist")
+    """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds.
+
+    On any failure (an exception, Ctrl-C) the temporary file is removed and ``path`` is left
+    as it was; an ``OSError`` while writing (disk full, ...) becomes an :class:`OutputError`.
+    """
+    target = check_writable(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix or ".tmp",
-                                   dir=folder)
+                                   dir=target.parent)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
     os.close(fd)
@@ -38,6 +56,10 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     try:
         yield tmp_path
         os.replace(tmp_path, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp_path.unlink()
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
     except BaseException:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
@@ -65,6 +87,9 @@ def savefig(fig: Any, path: str | os.PathLike, **kwargs: Any) -> None:
 def ensure_dir(path: str | os.PathLike) -> Path:
     """Create an output folder (with parents) or raise one clear OutputError."""
     p = Path(path).expanduser()
+    for parent in (p, *p.parents):
+        if parent.exists() and not parent.is_dir():
+            raise OutputError(f"cannot create output folder {p}: {parent} is a file, not a folder; pick another path")
     try:
         p.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

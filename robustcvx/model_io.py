@@ -51,3 +51,15 @@ def load_model(path: str | os.PathLike) -> tuple[np.ndarray, float, dict]:
     if w.size == 0:
         raise ModelFileError(f"model file {path} has an empty 'coef'")
     return w, b, record
+
+
+def check_model_matches(path: str | os.PathLike, w: np.ndarray, record: dict, task: Any) -> None:
+    """ModelFileError naming the file (and the data it was trained on) if ``w`` does not fit ``task``."""
+    d = task.evaluation_split()[0].shape[1]
+    if w.shape[0] == d:
+        return
+    data = record.get("data") if isinstance(record, dict) else None
+    trained = data.get("name") if isinstance(data, dict) else None
+    hint = f"it was trained on {trained}; certify it on that data" if isinstance(trained, str) and trained \
+        else "use the data the model was trained on"
+    raise ModelFileError(f"model file {path} has {w.shape[0]} weights but {task.name} has {d} features: {hint}")

@@ -48,10 +48,13 @@ class Projection:
     status: str
     seconds: float
     inside: bool = False
+    rounds: int = 0
+    working_set: int = 0
 
     def to_dict(self) -> dict:
         return {"distance": float(self.distance), "objective": float(self.objective), "status": self.status,
-                "seconds": float(self.seconds), "inside": self.inside}
+                "seconds": float(self.seconds), "inside": self.inside, "rounds": self.rounds,
+                "working_set": self.working_set}
 
 
 def _sparse_if_worth_it(X: np.ndarray):
@@ -76,29 +79,16 @@ def _split_costs(C: np.ndarray, eps: float):
     return mask, _sparse_if_worth_it(R)
 
 
-def project_onto_optimal_set(problem: RobustHingeProblem, w: np.ndarray, b: float, optimum: float,
-                             tol: float = 1e-7, solver: str = "CLARABEL") -> Projection:
-    """Euclidean projection of ``(w, b)`` onto ``{P <= optimum + tol}`` (see the module docstring)."""
+def _solve_projection(problem: RobustHingeProblem, rows: np.ndarray, w0: np.ndarray, b0: float, level: float,
+                      solver: str):
+    """Project ``(w0, b0)`` onto ``{(1/n) sum_{i in rows} h_i + reg <= level}`` (a relaxation of the
+    optimal set: the other samples' hinge terms are replaced by their lower bound 0)."""
     import cvxpy as cp
 
-    w0 = np.asarray(w, dtype=np.float64).reshape(-1)
-    b0 = float(b)
-    if w0.shape[0] != problem.d:
-        raise OptionError(f"model has {w0.shape[0]} weights but the problem has {problem.d} features")
-    if not (np.isfinite(w0).all() and np.isfinite(b0)):
-        raise OptionError("model coef/intercept contain NaN or inf")
-    optimum = check_number(optimum, "optimum", minimum=None)
-    tol = check_number(tol, "tol")
-    t0 = time.perf_counter()
-    level = optimum + tol
-    obj0 = problem.objective(w0, b0)
-    if obj0 <= level:
-        return Projection(w0.copy(), b0, 0.0, obj0, "inside", time.perf_counter() - t0, True)
-
     n, d = problem.n, problem.d
-    X = _sparse_if_worth_it(problem.X)
-    y = problem.y
-    xi = cp.Variable(n, nonneg=True)
+    X = _sparse_if_worth_it(problem.X[rows])
+    y = problem.y[rows]
+    m = int(rows.size)
     bv = cp.Variable()
     cons = []
     l1_term = None
@@ -109,11 +99,12 @@ def project_onto_optimal_set(problem: RobustHingeProblem, w: np.ndarray, b: floa
         sp_, sm_ = cp.Variable(), cp.Variable()  # sum(w+), sum(w-): keeps the rank-one parts sparse
         cons += [sp_ == cp.sum(wp), sm_ == cp.sum(wm)]
         pen = 0.0
-        for C, var, total in zip(problem.box_costs(), (wp, wm), (sp_, sm_)):
-            mask, R = _split_costs(C, problem.epsilon)
-            pen = pen + R @ var
-            if mask.any():
-                pen = pen + problem.epsilon * mask * total
+        if m:
+            for C, var, total in zip(problem.box_costs(), (wp, wm), (sp_, sm_)):
+                mask, R = _split_costs(C[rows], problem.epsilon)
+                pen = pen + R @ var
+                if mask.any():
+                    pen = pen + problem.epsilon * mask * total
         l1_term = sp_ + sm_
     else:
         wv = cp.Variable(d)
@@ -132,13 +123,17 @@ def project_onto_optimal_set(problem: RobustHingeProblem, w: np.ndarray, b: floa
             else:
                 cons += [cp.SOC(t, wv)]
             pen = problem.epsilon * t
-    cons.append(xi >= 1 - cp.multiply(y, X @ wv + bv) + pen)
-    value = cp.sum(xi) / n
+    value = 0.0
+    if m:
+        xi = cp.Variable(m, nonneg=True)
+        cons.append(xi >= 1 - cp.multiply(y, X @ wv + bv) + pen)
+        value = cp.sum(xi) / n
     if problem.l1 > 0:
         value = value + problem.l1 * l1_term
     if problem.l2 > 0:
         value = value + 0.5 * problem.l2 * cp.sum_squares(wv)
-    cons.append(value <= level)
+    if m or problem.l1 > 0 or problem.l2 > 0:
+        cons.append(value <= level)
     prob = cp.Problem(cp.Minimize(cp.sum_squares(wv - w0) + cp.square(bv - b0)), cons)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -148,13 +143,64 @@ def project_onto_optimal_set(problem: RobustHingeProblem, w: np.ndarray, b: floa
             raise OptionError(f"projection onto the optimal set failed: {exc}") from None
     if wv.value is None or bv.value is None:
         raise OptionError(f"projection onto the optimal set failed (solver status {prob.status})")
-    w1 = np.asarray(wv.value, dtype=np.float64).reshape(-1)
-    b1 = float(np.asarray(bv.value))
+    return np.asarray(wv.value, dtype=np.float64).reshape(-1), float(np.asarray(bv.value)), str(prob.status)
+
+
+def _hinge_arg(problem: RobustHingeProblem, w: np.ndarray, b: float) -> np.ndarray:
+    """``1 - y_i f(x_i) + pen_i(w)`` (the hinge term of sample ``i`` is its positive part)."""
+    return 1.0 - problem.margins(w, b) + problem.penalty(w)
+
+
+def project_onto_optimal_set(problem: RobustHingeProblem, w: np.ndarray, b: float, optimum: float,
+                             tol: float = 1e-7, solver: str = "CLARABEL", hint: tuple | None = None,
+                             band: float = 0.5, max_rounds: int = 50) -> Projection:
+    """Euclidean projection of ``(w, b)`` onto ``{P <= optimum + tol}`` (see the module docstring).
+
+    Solved exactly by a working set of samples: the QP keeps the hinge terms of the samples in the
+    set and bounds the others below by 0, a relaxation; when no other sample has a positive hinge
+    term at its projection, that point is in the optimal set and hence its projection.  The set
+    starts with the samples whose hinge argument exceeds ``-band`` at ``(w, b)`` or at ``hint``
+    (e.g. the exact solution ``(w*, b*)``), and grows by the violators.
+    """
+    w0 = np.asarray(w, dtype=np.float64).reshape(-1)
+    b0 = float(b)
+    if w0.shape[0] != problem.d:
+        raise OptionError(f"model has {w0.shape[0]} weights but the problem has {problem.d} features")
+    if not (np.isfinite(w0).all() and np.isfinite(b0)):
+        raise OptionError("model coef/intercept contain NaN or inf")
+    optimum = check_number(optimum, "optimum", minimum=None)
+    tol = check_number(tol, "tol")
+    t0 = time.perf_counter()
+    level = optimum + tol
+    obj0 = problem.objective(w0, b0)
+    if obj0 <= level:
+        return Projection(w0.copy(), b0, 0.0, obj0, "inside", time.perf_counter() - t0, True)
+
+    active = _hinge_arg(problem, w0, b0) > -band
+    if hint is not None:
+        hw, hb = hint
+        active |= _hinge_arg(problem, np.asarray(hw, dtype=np.float64).reshape(-1), float(hb)) > -band
+    viol_tol = 1e-10
+    for rounds in range(1, max_rounds + 1):
+        rows = np.flatnonzero(active)
+        w1, b1, status = _solve_projection(problem, rows, w0, b0, level, solver)
+        z = _hinge_arg(problem, w1, b1)
+        new = (z > viol_tol) & ~active
+        if not new.any():
+            break
+        active |= new
+    else:  # pragma: no cover - every round adds samples; past max_rounds solve with all of them
+        active[:] = True
+        w1, b1, status = _solve_projection(problem, np.arange(problem.n), w0, b0, level, solver)
     dist = float(np.sqrt(np.sum((w1 - w0) ** 2) + (b1 - b0) ** 2))
-    return Projection(w1, b1, dist, problem.objective(w1, b1), str(prob.status), time.perf_counter() - t0)
+    return Projection(w1, b1, dist, problem.objective(w1, b1), status, time.perf_counter() - t0, False, rounds,
+                      int(active.sum()))
 
 
 def distance_to_optimal_set(problem: RobustHingeProblem, w: np.ndarray, b: float, optimum: float,
-                            tol: float = 1e-7) -> float:
-    """``min ||(w', b') - (w, b)||_2`` over the models whose objective is ``<= optimum + tol``."""
-    return project_onto_optimal_set(problem, w, b, optimum, tol).distance
+                            tol: float = 1e-7, hint: tuple | None = None) -> float:
+    """``min ||(w', b') - (w, b)||_2`` over the models whose objective is ``<= optimum + tol``.
+
+    ``hint``: an optimal ``(w*, b*)`` if known (speeds up the working set; the answer is the same).
+    """
+    return project_onto_optimal_set(problem, w, b, optimum, tol, hint=hint).distance

@@ -487,8 +487,14 @@ def logit_histograms_figure(panels: Sequence[Mapping[str, Any]], *, bins: int = 
             if len(sr) > 3 and sr[3] is not None:
                 ax.axvline(float(sr[3]), color=color, ls="--", lw=1.3, label=f"attack shift {float(sr[3]):.3g}")
         ax.axvline(0.0, color="k", lw=0.8)
-        if log:
+        if log and any(v.size for v in values):
+            from matplotlib.ticker import FuncFormatter, NullFormatter
+
             ax.set_yscale("log")
+            top = max(float(np.histogram(v, edges)[0].max()) for v in values if v.size)
+            ax.set_ylim(0.7, 6.0 * top)  # headroom for the legend
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(xlabel)
         ax.set_ylabel("fraction of the model's errors" if fraction else "misclassified samples")
         ax.set_title(panel["title"], fontsize=10)
@@ -519,7 +525,7 @@ def training_curves_figure(panels: Sequence[Mapping[str, Any]], *, title: str | 
         opt = float(panel["optimum"])
         color = panel.get("color", "C0")
         ax.plot(ep, obj, "-", marker="." if ep.size < 40 else None, color=color, lw=1.8,
-                label="SGD: objective after each epoch")
+                label="SGD: objective after each epoch" + (f" (last {obj[-1]:.4g})" if obj.size else ""))
         zero = abs(opt) <= zero_tol
         ax.axhline(opt, color="k", lw=1.4, ls="--",
                    label="exact optimum 0 (separable: zero loss)" if zero else f"exact optimum {opt:.4g}")

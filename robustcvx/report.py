@@ -130,9 +130,22 @@ def _pct(x: Any) -> str:
 
 def _model_name(row: dict) -> str:
     e = row["train_epsilon"]
+    if row.get("tie_break") == "max-margin-l2":
+        return "regular, classical SVM"
     kind = "regular" if e == 0 else ("robust, box-aware" if row["train_box"] else "robust")
     eps = "" if e == 0 else f" ε={e:g}"
     return f"{kind}{eps}"
+
+
+def _method(row: dict) -> str:
+    if row["method"] != "exact":
+        return "SGD"
+    if row.get("tie_break") == "max-margin-l2":
+        return "exact (l2 max-margin)"
+    text = "exact (max-margin)" if row.get("degenerate") else "exact"
+    if row.get("same_classifier_as"):
+        text += " = regular, rescaled"
+    return text
 
 
 def results_table(rows: Sequence[dict], meta: dict) -> str:
@@ -147,8 +160,7 @@ def results_table(rows: Sequence[dict], meta: dict) -> str:
     head += ["‖w‖₁", "nonzeros"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        cells = [_model_name(r), "exact" + (" (max-margin)" if r.get("degenerate") else "") if r["method"] == "exact"
-                 else "SGD", f"{r['train_objective']:.4g}",
+        cells = [_model_name(r), _method(r), f"{r['train_objective']:.4g}",
                  "0 (certified)" if r["method"] == "exact" else f"{r['gap_to_optimum']:.3g}",
                  _pct(r["clean_accuracy"])]
         cells += [_pct(r.get(f"certified_accuracy@{e:g}")) for e in train]
@@ -183,9 +195,9 @@ def readme_text(meta: dict, rows: Sequence[dict], figures: Sequence[Any], facts:
     out.append("")
     out.append(f"- spec `{d['name']}`: {d['source']}")
     out.append(f"- {d['n']:,} training samples, {d['d']} features (pixels scaled to [0, 1]); split: {d['split']}")
-    classes = d.get("classes") or []
-    if len(classes) == 2:
-        out.append(f"- label −1 = class {classes[0]}, label +1 = class {classes[1]}")
+    names = facts.get("class_names") or {}
+    if names:
+        out.append(f"- label −1 = {names[-1.0]}, label +1 = {names[1.0]}")
     out.append(f"- every accuracy is measured on the **{ev['split']}** split ({ev['n']:,} samples)")
     for note in d.get("notes") or []:
         out.append(f"- note from the loader: {note}")
@@ -204,9 +216,18 @@ def readme_text(meta: dict, rows: Sequence[dict], figures: Sequence[Any], facts:
                    "separable, so the optimal objective is 0 and *every* separator with zero loss, and every "
                    "scaling of it by a factor ≥ 1, is optimal; the vertex a solver returns would be arbitrary. "
                    "For those problems the figures and tables show the **max-margin optimum**: among the zero-loss "
-                   "models the one with the smallest ‖w‖₁ (the l∞ dual norm), i.e. the largest certified l∞ radius "
-                   "of its least robust training sample. It is unique in margin, so the results are reproducible.")
+                   "models the one with the smallest ‖w‖₁ (the dual of the l∞ threat norm), i.e. the largest "
+                   "certified l∞ radius of its least robust training sample, which is what a robust model should "
+                   "maximise; it is also unique in margin, so the results are reproducible. For the degenerate "
+                   "regular problem the classical SVM (the l2 max-margin optimum, smallest ‖w‖₂) is shown too: it "
+                   "is an equally optimal answer to the same training problem.")
     out.append("")
+    if facts.get("findings"):
+        out.append("## What the results show")
+        out.append("")
+        for line in facts["findings"]:
+            out.append(f"- {line}")
+        out.append("")
     out.append("## Results")
     out.append("")
     out.append(results_table(rows, meta))
@@ -220,9 +241,10 @@ def readme_text(meta: dict, rows: Sequence[dict], figures: Sequence[Any], facts:
     out.append("## Figures")
     out.append("")
     for k, fig in enumerate(figures, 1):
-        out.append(f"### {k}. {fig.title}")
+        heading = getattr(fig, "heading", "") or fig.title
+        out.append(f"### {k}. {heading}")
         out.append("")
-        out.append(f"![{fig.title}]({fig.file})")
+        out.append(f"![{heading}]({fig.file})")
         out.append("")
         out.append(fig.caption)
         out.append("")

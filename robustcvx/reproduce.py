@@ -80,7 +80,10 @@ class ReproduceConfig:
         elif float(study) not in eps:
             raise OptionError(f"study epsilon {study:g} is not one of the training radii {list(eps)}")
         out = self.out if self.out is not None else str(Path("results") / output_slug(self.data))
-        return replace(self, epsilons=eps, eval_epsilons=ev, epochs=int(epochs), study_epsilon=float(study), out=out)
+        from .solvers.registry import parse_solver
+
+        return replace(self, epsilons=eps, eval_epsilons=ev, epochs=int(epochs), study_epsilon=float(study), out=out,
+                       solver=parse_solver(self.solver))
 
     def command(self) -> str:
         """The ``robustcvx reproduce`` command line that reruns this configuration."""
@@ -415,6 +418,7 @@ class FigureRecord:
     file: str
     title: str
     caption: str
+    heading: str = ""
 
 
 @dataclass
@@ -495,7 +499,7 @@ def run(config: ReproduceConfig | None = None, *, task: Any = None, progress: bo
             rio.savefig(fig, out / spec.file, dpi=cfg.dpi, metadata={"Software": None})
         finally:
             fig.clear()
-        figures.append(FigureRecord(spec.file, title, caption))
+        figures.append(FigureRecord(spec.file, title, caption, spec.heading))
         prog.done(t)
 
     t = prog.start("tables and README")
@@ -526,7 +530,7 @@ def summary_rows(models: dict[str, TrainedModel], evals: dict[str, Evaluation], 
         wmax = float(np.abs(w).max()) if w.size else 0.0
         row: dict[str, Any] = {
             "model": key, "method": m.method, "train_epsilon": m.epsilon, "train_box": bool(m.box),
-            "train_objective": _sig(m.objective), "optimum": _sig(m.optimum),
+            "train_objective": _sig(round(m.objective, 12)) + 0.0, "optimum": _sig(round(m.optimum, 12)) + 0.0,
             "gap_to_optimum": 0.0 if m.method == "exact" else _sig(round(m.objective - m.optimum, 12), 6) + 0.0,
             "verified": m.verified, "degenerate": m.degenerate, "tie_break": m.tie_break, "same_classifier_as": m.same_as,
             "clean_accuracy": _acc(e.clean),
@@ -577,16 +581,80 @@ class FigureContext:
         return (1, self.task.d)
 
     def readme_facts(self) -> dict:
-        reg, rob = self.m("exact", 0.0), self.m("exact", self.study)
-        return {"study_epsilon": self.study, "data_title": self.data,
+        return {"study_epsilon": self.study, "data_title": self.data, "class_names": class_names(self.task),
                 "degenerate": [m.label for m in self.models.values() if m.degenerate],
-                "regular_l1": float(np.abs(reg.coef).sum()), "robust_l1": float(np.abs(rob.coef).sum())}
+                "findings": findings(self)}
+
+
+def _pct(x: float) -> str:
+    return f"{100 * float(x):.1f}%"
+
+
+def findings(ctx: FigureContext) -> list[str]:
+    """What the results show, as Markdown sentences computed from the models (deterministic)."""
+    out: list[str] = []
+    e = ctx.study
+    X, y = ctx.task.X_train, ctx.task.y_train
+    _, _, split = ctx.task.evaluation_split()
+    reg = ctx.m("exact", 0.0)
+    acc = lambda m, v: float(ctx.evals[m.key].curve(v))  # noqa: E731
+    if reg.degenerate:
+        gamma = float(np.min(y * (X @ reg.coef + reg.intercept)) / np.abs(reg.coef).sum())
+        same = [f"{m.epsilon:g}" for m in ctx.models.values() if m.same_as and not m.box]
+        text = (f"**The training set is separable, with l∞ margin {gamma:.3g}**: the regular problem is degenerate "
+                f"(optimal loss 0), and so is every robust problem with eps below that margin. The exact model shown "
+                f"for them is the max-margin optimum (smallest ||w||_1)")
+        if same:
+            text += (f"; for eps = {', '.join(same)} it is the regular max-margin model rescaled (same predictions), "
+                     f"so robust training at those radii changes nothing once the optimum is taken exactly")
+        out.append(text + ".")
+    sgd_reg, sgd_rob, ex_rob = ctx.m("sgd", 0.0), ctx.m("sgd", e), ctx.m("exact", e)
+    svm = ctx.models.get(model_key("exact", 0.0, variant="l2svm"))
+    shown = [("regular SGD", sgd_reg), (f"robust SGD (eps = {e:g})", sgd_rob), ("exact regular", reg),
+             (f"exact robust (eps = {e:g})", ex_rob)] + ([("classical SVM", svm)] if svm is not None else [])
+    out.append(f"**Certified accuracy at eps = {e:g}** on the {split} split (clean accuracy in brackets): "
+               + ", ".join(f"{name} {_pct(acc(m, e))} ({_pct(ctx.evals[m.key].clean)})" for name, m in shown) + ".")
+    if ex_rob.degenerate and acc(sgd_rob, e) > acc(ex_rob, e):
+        out.append(f"**Optimal is not always most robust on new data**: at eps = {e:g} the training problem has zero "
+                   f"optimal loss, every robust separator is optimal, and the max-margin one certifies "
+                   f"{_pct(acc(ex_rob, e))} of the {split} set while robust SGD, which is not optimal, certifies "
+                   f"{_pct(acc(sgd_rob, e))}.")
+    top = max(ctx.cfg.epsilons)
+    out.append(f"**Robust training matters at large radii**: at eps = {top:g}, exact robust (trained at {top:g}) "
+               f"{_pct(acc(ctx.m('exact', top), top))} certified vs exact regular {_pct(acc(reg, top))} and regular SGD "
+               f"{_pct(acc(sgd_reg, top))}.")
+    gaps = [(g.epsilon, max(round(g.objective - ctx.m("exact", g.epsilon).objective, 12), 0.0))
+            for g in (ctx.m("sgd", v) for v in (0.0,) + tuple(ctx.cfg.epsilons))]
+    reached = [f"{v:g}" for v, gap in gaps if gap == 0]
+    short = ", ".join(f"{gap:.3g} at eps = {v:g}" for v, gap in gaps if gap > 0)
+    if short:
+        out.append(f"**SGD stops short of the optimum**: after {ctx.cfg.epochs} epochs its training objective exceeds "
+                   f"the certified optimum by {short}"
+                   + (f" (it reaches the optimal value 0 at eps = {', '.join(reached)}, a zero-loss separator)"
+                      if reached else "") + ".")
+    nz = ", ".join(f"{_nonzeros(ctx.m('exact', v).coef)}" for v in (0.0,) + tuple(ctx.cfg.epsilons))
+    out.append(f"**Sparsity**: the exact optima use {nz} of {ctx.task.d} pixels (eps = 0, "
+               f"{', '.join(f'{v:g}' for v in ctx.cfg.epsilons)}); every SGD model uses all {ctx.task.d}, with "
+               f"robust SGD concentrating its weight on the pixels that separate the classes (figure 5).")
+    worst = max(float(np.max(np.abs(ev.grid_certified - ev.grid_attacked))) for ev in ctx.evals.values())
+    out.append(f"**Certified = attacked**: for every model and radius the exact certificate and the exact worst-case "
+               f"attack agree (largest difference {worst:.2g}), so the certified numbers are attained, not bounds.")
+    if ctx.box is not None:
+        bits = []
+        for v in ctx.cfg.epsilons:
+            free = float(ctx.evals[model_key("exact", v)].box_curve(v))
+            aware = float(ctx.evals[model_key("exact", v, True)].box_curve(v))
+            bits.append(f"eps = {v:g}: box-aware {_pct(aware)} vs box-free {_pct(free)}")
+        out.append("**Box-aware training** (perturbed pixels kept in [0, 1]), certified under that threat at the "
+                   "training radius: " + "; ".join(bits) + ".")
+    return out
 
 
 @dataclass(frozen=True)
 class FigureSpec:
     file: str
     build: Callable[[FigureContext], tuple[Any, str, str]]
+    heading: str = ""
 
 
 def _fig_hinge(ctx: FigureContext):
@@ -701,6 +769,8 @@ def _fig_weights(ctx: FigureContext):
             cells.append((f"classical SVM (l2 max-margin)\n||w||_1 = {np.abs(svm.coef).sum():.3g}, "
                           f"{_nonzeros(svm.coef)} nonzero", svm.coef))
         rows.append((name, cells))
+    nz_exact = [_nonzeros(m.coef) for m in ctx.models.values() if m.method == "exact" and not m.box and not m.variant]
+    nz_sgd = [_nonzeros(m.coef) for m in ctx.models.values() if m.method == "sgd"]
     names = class_names(ctx.task)
     title = (f"Weights w / ||w||_1 as images, {ctx.data}: red = evidence for {names[1.0]}, blue = for "
              f"{names[-1.0]}; one colour scale per row (square-root colour map)")
@@ -708,9 +778,14 @@ def _fig_weights(ctx: FigureContext):
     cap = (f"Weights as {'x'.join(map(str, ctx.image_shape()))} images, each divided by its ||w||_1 (scaling w and b "
            f"does not change a linear classifier), one symmetric colour scale per row, square-root colour map so "
            f"that small weights stay visible (red pushes towards {names[1.0]}, blue towards {names[-1.0]}); titles "
-           f"give the raw ||w||_1 and the number of nonzero weights: the exact optima use few pixels, SGD spreads "
-           f"weight over every pixel, and robust training concentrates it on the pixels that separate the classes.")
+           f"give the raw ||w||_1 and the number of nonzero weights: the exact optima use {_range(nz_exact)} of "
+           f"{ctx.task.d} pixels, the SGD models {_range(nz_sgd)}.")
     return fig, title, cap
+
+
+def _range(values: Sequence[int]) -> str:
+    lo, hi = min(values), max(values)
+    return f"{lo}" if lo == hi else f"{lo} to {hi}"
 
 
 def _zoom_window(curve: Any, width: int = 6) -> tuple[float, float] | None:
@@ -784,6 +859,7 @@ def _fig_misclassified(ctx: FigureContext):
     X, y, split = ctx.task.evaluation_split()
     e = ctx.study
     rows = []
+    totals: dict[str, list[int]] = {}
     k = 7
     for m in _misclassified_models(ctx):
         for attacked in (False, True):
@@ -791,6 +867,7 @@ def _fig_misclassified(ctx: FigureContext):
             logits = Xs @ m.coef + m.intercept
             idx = nearest_misclassified(logits, y, k)
             total = int(np.sum(y * logits <= 0))
+            totals.setdefault(m.key, [0, 0])[int(attacked)] = total
             name = m.label + (" (= regular)" if m.same_as else "")
             label = f"{name.replace(', ', chr(10))}\n{'attacked, eps = ' + format(e, 'g') if attacked else 'clean'}"
             rows.append({"label": label, "images": Xs[idx], "logits": logits[idx], "labels": y[idx], "total": total})
@@ -800,10 +877,11 @@ def _fig_misclassified(ctx: FigureContext):
     lo, hi = ctx.box or (float(X.min()), float(X.max()))
     fig = nearest_misclassified_figure(rows, ctx.image_shape(), class_names=names, title=_wrap(title, 95),
                                        vmin=lo, vmax=hi)
+    counts = "; ".join(f"{m.label}: {totals[m.key][0]} clean, {totals[m.key][1]} attacked"
+                       for m in _misclassified_models(ctx))
     cap = (f"For each model, the misclassified {split} samples with the smallest |logit| (nearest the boundary), "
-           f"clean and after the worst-case eps = {e:g} attack (perturbed pixels shown clipped to [0, 1]); the row "
-           f"label counts all errors of that model: the attack turns a large share of the {split} set into errors "
-           f"for the regular SGD model, far fewer for the robust ones.")
+           f"clean and after the worst-case eps = {e:g} attack (perturbed pixels shown clipped to [0, 1]); errors "
+           f"out of {len(y):,}: {counts}.")
     return fig, title, cap
 
 
@@ -814,6 +892,7 @@ def _fig_logits(ctx: FigureContext):
     X, y, split = ctx.task.evaluation_split()
     e = ctx.study
     panels = []
+    flipped: dict[str, int] = {}
     for method, mname in (("sgd", "SGD"), ("exact", "exact")):
         reg, rob = ctx.m(method, 0.0), ctx.m(method, e)
         for attacked in (False, True):
@@ -823,6 +902,8 @@ def _fig_logits(ctx: FigureContext):
                 margin = y * (Xs @ m.coef + m.intercept)
                 name = "regular" if m.epsilon == 0 else f"robust eps = {m.epsilon:g}"
                 shift = -e * float(np.abs(m.coef).sum()) if attacked else None
+                if attacked:
+                    flipped[f"{mname} {name}"] = int(np.sum((margin <= 0) & (margin > shift)))
                 series.append((name + (" (= regular, rescaled)" if m.same_as else ""), margin[margin <= 0],
                                ctx.color(m.epsilon), shift))
             what = f"under the eps = {e:g} attack" if attacked else "clean"
@@ -832,8 +913,8 @@ def _fig_logits(ctx: FigureContext):
     cap = (f"Histograms (log counts) of the logit of the true class, y f(x), of every misclassified {split} "
            f"sample, clean and under the eps = {e:g} attack, for the SGD (top) and exact (bottom) models: the "
            f"attack lowers every logit by exactly eps ||w||_1 (dashed line), so errors right of the dashed line "
-           f"were correct before the attack and errors left of it were already wrong; the regular SGD model has "
-           f"hundreds of the first kind, the robust models only a few.")
+           f"were correct before the attack and errors left of it were already wrong. Errors caused by the attack: "
+           + ", ".join(f"{k} {v}" for k, v in flipped.items()) + ".")
     return fig, title, cap
 
 
@@ -891,14 +972,14 @@ def _wrap(text: str, width: int = 75) -> str:
 
 
 FIGURES: tuple[FigureSpec, ...] = (
-    FigureSpec("01-hinge-loss.png", _fig_hinge),
-    FigureSpec("02-robust-hinge.png", _fig_robust_hinge),
-    FigureSpec("03-loss-landscape.png", _fig_landscape),
-    FigureSpec("04-threat-sets.png", _fig_threat_sets),
-    FigureSpec("05-weights.png", _fig_weights),
-    FigureSpec("06-accuracy-vs-epsilon.png", _fig_accuracy),
-    FigureSpec("07-misclassified-nearest.png", _fig_misclassified),
-    FigureSpec("08-logits-misclassified.png", _fig_logits),
-    FigureSpec("09-sgd-vs-optimum.png", _fig_training),
-    FigureSpec("10-box-threat-model.png", _fig_box),
+    FigureSpec("01-hinge-loss.png", _fig_hinge, "The hinge loss and the margin it demands"),
+    FigureSpec("02-robust-hinge.png", _fig_robust_hinge, "The robust hinge: a shift by eps ||w||_1"),
+    FigureSpec("03-loss-landscape.png", _fig_landscape, "1-D loss landscapes and the gradient near zero"),
+    FigureSpec("04-threat-sets.png", _fig_threat_sets, "Threat sets: l_inf boxes, l_2 and l_1 balls"),
+    FigureSpec("05-weights.png", _fig_weights, "Model weights as images"),
+    FigureSpec("06-accuracy-vs-epsilon.png", _fig_accuracy, "Clean, certified and attacked accuracy against eps"),
+    FigureSpec("07-misclassified-nearest.png", _fig_misclassified, "Misclassified samples nearest the boundary"),
+    FigureSpec("08-logits-misclassified.png", _fig_logits, "Logits of misclassified samples"),
+    FigureSpec("09-sgd-vs-optimum.png", _fig_training, "SGD's training objective against the certified optimum"),
+    FigureSpec("10-box-threat-model.png", _fig_box, "Box-aware vs box-free robust models under the [0, 1] threat"),
 )

@@ -71,23 +71,41 @@ def check_features(X: object, name: str = "X") -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
-def check_signed_labels(y: object, n: int, name: str = "y") -> np.ndarray:
-    """Labels in {-1, +1} (float64) of length ``n``, both classes present."""
+def check_pm1_labels(y: object, n: int, name: str = "y") -> np.ndarray:
+    """Labels in {-1, +1} (float64, 1-D) of length ``n``; one class is allowed (evaluation, attacks)."""
     try:
         arr = np.asarray(y, dtype=np.float64)
     except (TypeError, ValueError):
         raise DataError(f"{name} must hold numeric labels -1/+1") from None
-    if arr.ndim != 1:
-        arr = arr.reshape(-1) if arr.ndim == 2 and 1 in arr.shape else arr
+    if arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.reshape(-1)
     if arr.ndim != 1:
         raise DataError(f"{name} must be 1-D, got shape {np.shape(y)}")
     if arr.shape[0] != n:
         raise DataError(f"X has {n} samples but {name} has {arr.shape[0]} labels: they must match")
     if not np.isin(arr, (-1.0, 1.0)).all():
-        raise DataError(f"{name} must contain only the labels -1 and +1")
+        raise DataError(f"{name} must contain only the labels -1 and +1 (map your two classes to -1/+1)")
+    return np.ascontiguousarray(arr)
+
+
+def check_signed_labels(y: object, n: int, name: str = "y") -> np.ndarray:
+    """Labels in {-1, +1} (float64) of length ``n``, both classes present (training)."""
+    arr = check_pm1_labels(y, n, name)
     if not ((arr > 0).any() and (arr < 0).any()):
         raise DataError(f"{name} has only one class: binary training needs both -1 and +1 samples")
-    return np.ascontiguousarray(arr)
+    return arr
+
+
+def check_epsilons(epsilon: object) -> np.ndarray:
+    """One radius or a sequence of radii, each a finite number >= 0 (returned as a 1-D float array)."""
+    if isinstance(epsilon, np.ndarray) and epsilon.ndim == 0:
+        epsilon = epsilon.item()
+    if not isinstance(epsilon, (Sequence, np.ndarray)) or isinstance(epsilon, (str, bytes)):
+        return np.array([check_epsilon(epsilon)])
+    values = list(epsilon.reshape(-1)) if isinstance(epsilon, np.ndarray) else list(epsilon)
+    if not values:
+        raise OptionError("epsilon needs at least one radius, e.g. [0, 0.1]")
+    return np.array([check_epsilon(e) for e in values])
 
 
 def check_box_contains(X: np.ndarray, box: tuple[float, float], tol: float = 1e-12) -> None:

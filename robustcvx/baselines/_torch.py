@@ -47,3 +47,18 @@ def deterministic() -> Iterator[None]:
 def synchronize(device: str) -> None:
     if device == "cuda":
         import_torch().cuda.synchronize()
+
+
+@contextlib.contextmanager
+def num_threads(n: int | None) -> Iterator[None]:
+    """``torch.set_num_threads(n)`` for the block (``None``: leave torch's setting alone)."""
+    if n is None:
+        yield
+        return
+    torch = import_torch()
+    prev = torch.get_num_threads()
+    torch.set_num_threads(int(n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(prev)

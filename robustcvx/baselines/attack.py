@@ -30,7 +30,7 @@ from ..errors import OptionError
 from ..linear import as_linear, check_dimension
 from ..norms import parse_norm
 from ..validation import check_box, check_box_contains, check_epsilon, check_features
-from ._torch import import_torch, resolve_device
+from ._torch import import_torch, num_threads, resolve_device
 
 DEFAULT_STEPS = 20
 DEFAULT_RESTARTS = 2
@@ -177,7 +177,8 @@ def _scorer(model: Any, d: int, device: str):
 
 def pgd_margins(model: Any, X: Any, y: Any, epsilon: float, norm: object = "inf", box: object = None, *,
                 steps: int = DEFAULT_STEPS, restarts: int = DEFAULT_RESTARTS, step_size: float | None = None,
-                seed: int = 0, topk: int = 1, device: str = "cpu", chunk: int = 8192) -> np.ndarray:
+                seed: int = 0, topk: int = 1, device: str = "cpu", chunk: int = 8192,
+                threads: int | None = None) -> np.ndarray:
     """Smallest margin ``y_i f(x_i + delta)`` that PGD finds for each sample (float64 array).
 
     ``restarts`` is the number of starts: the first from ``delta = 0``, the others uniform in the
@@ -207,12 +208,18 @@ def pgd_margins(model: Any, X: Any, y: Any, epsilon: float, norm: object = "inf"
     if not (math.isfinite(alpha) and alpha >= 0):
         raise OptionError(f"pgd step size must be a finite number >= 0, got {step_size!r}")
     device = resolve_device(device)
+    with num_threads(threads):
+        return _pgd_margins(model, X, y, eps, norm, box, steps, restarts, alpha, int(seed), topk, device, chunk)
+
+
+def _pgd_margins(model, X, y, eps, norm, box, steps, restarts, alpha, seed, topk, device, chunk) -> np.ndarray:
+    torch = import_torch()
     score, dtype = _scorer(model, X.shape[1], device)
     gen = torch.Generator().manual_seed(int(seed))
     out = np.empty(X.shape[0])
     for start in range(0, X.shape[0], chunk):
-        xs = torch.as_tensor(X[start:start + chunk], dtype=dtype, device=device)
-        ys = torch.as_tensor(y[start:start + chunk], dtype=dtype, device=device)
+        xs = torch.tensor(X[start:start + chunk], dtype=dtype, device=device)  # copies (X may be read-only)
+        ys = torch.tensor(y[start:start + chunk], dtype=dtype, device=device)
         with torch.no_grad():
             best = ys * score(xs)
         if eps > 0:
@@ -229,12 +236,12 @@ def pgd_margins(model: Any, X: Any, y: Any, epsilon: float, norm: object = "inf"
 
 def pgd_accuracy(model: Any, X: Any, y: Any, epsilon: float, norm: object = "inf", box: object = None, *,
                  steps: int = DEFAULT_STEPS, restarts: int = DEFAULT_RESTARTS, step_size: float | None = None,
-                 seed: int = 0, topk: int = 1, device: str = "cpu") -> float:
+                 seed: int = 0, topk: int = 1, device: str = "cpu", threads: int | None = None) -> float:
     """Accuracy under the PGD attack: the fraction of samples whose every attacked margin is ``> 0``.
 
     For a linear model this must equal :func:`robustcvx.certify.certified_accuracy` exactly; a
     difference means the attack (or the certificate) is wrong and is reported, never averaged.
     """
     m = pgd_margins(model, X, y, epsilon, norm, box, steps=steps, restarts=restarts, step_size=step_size,
-                    seed=seed, topk=topk, device=device)
+                    seed=seed, topk=topk, device=device, threads=threads)
     return float(np.mean(m > 0))

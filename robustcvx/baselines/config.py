@@ -82,6 +82,8 @@ class BaselineConfig:
     momentum : SGD momentum (0 in the original procedure; ignored by Adam).
     init : ``torch`` (``nn.Linear``'s default uniform init, seeded) or ``zeros``.
     small_weight_tol : the trace's ``small_weights`` counts ``|w_j| < small_weight_tol``.
+    threads : torch intra-op threads while training (``None``: torch's own setting).  The batches
+        are small, so on a busy machine ``1`` is often much faster than the default.
     """
 
     optimizer: str = "sgd"
@@ -96,6 +98,7 @@ class BaselineConfig:
     momentum: float = 0.0
     init: str = "torch"
     small_weight_tol: float = 1e-6
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
@@ -114,6 +117,8 @@ class BaselineConfig:
             raise OptionError(f"momentum must be in [0, 1), got {self.momentum:g}")
         set_("init", _choice(self.init, "init", INITS))
         set_("small_weight_tol", _float(self.small_weight_tol, "small_weight_tol"))
+        if self.threads is not None:
+            set_("threads", _int(self.threads, "threads", 1))
 
     def replace(self, **changes: Any) -> "BaselineConfig":
         return replace(self, **changes)

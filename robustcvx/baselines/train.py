@@ -22,7 +22,7 @@ import numpy as np
 from ..certify import certified_accuracy
 from ..errors import RobustCVXError
 from ..problems import RobustHingeProblem
-from ._torch import deterministic, import_torch, resolve_device, synchronize
+from ._torch import deterministic, import_torch, num_threads, resolve_device, synchronize
 from .attack import attack_batch, default_step_size, random_start
 from .config import BaselineConfig
 
@@ -166,12 +166,12 @@ def train_baseline(problem: RobustHingeProblem, cfg: BaselineConfig | None = Non
     train_seconds = 0.0
     eval_seconds = 0.0
     trace: list[dict] = []
-    with deterministic():
+    with deterministic(), num_threads(cfg.threads):
         torch.manual_seed(cfg.seed)
         gen = torch.Generator().manual_seed(cfg.seed)
         dtype = torch.float32
-        X = torch.as_tensor(problem.X, dtype=dtype).to(device)
-        Y = torch.as_tensor(problem.y, dtype=dtype).to(device)
+        X = torch.from_numpy(problem.X.astype(np.float32)).to(device)  # a private, writable copy
+        Y = torch.from_numpy(problem.y.astype(np.float32)).to(device)
         if cfg.init == "zeros":
             w0, b0 = torch.zeros(d, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
         else:  # nn.Linear(d, 1)'s default: U(-1/sqrt(d), 1/sqrt(d)) for weight and bias

@@ -2,13 +2,16 @@
 
 Every command lives in its own module ``robustcvx.cli.<name>`` exposing
 ``register(subparsers)``, which adds its parser and sets ``func(args) -> int``.
-Errors in the input exit with code 2 and one line on stderr; Ctrl-C exits with 130.
+Errors in the input exit with code 2 and one line on stderr; a solver failure or an internal
+error with code 1 (one line too); Ctrl-C exits with 130.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 
 from .. import __version__
@@ -40,22 +43,56 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help(sys.stderr)
-        return 2
+def _one_line(exc: BaseException) -> str:
+    """An exception's message on one line (backend messages may span several)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _say(text: str) -> None:
     try:
+        print(text, file=sys.stderr, flush=True)
+    except (OSError, ValueError):  # stderr closed: nothing more we can do
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 failure, 2 bad input, 130 Ctrl-C).
+
+    Set ``ROBUSTCVX_DEBUG=1`` to get the traceback of an unexpected internal error.
+    """
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        _say("robustcvx: interrupted; no file was left half-written")
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
+    try:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # usage error (2), --help or --version (0)
+            return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        if not getattr(args, "func", None):
+            parser.print_help(sys.stderr)
+            return 2
         return int(args.func(args) or 0)
     except (RobustCVXError, InputTypeError) as exc:
-        print(f"robustcvx: error: {exc}", file=sys.stderr)
+        _say(f"robustcvx: error: {_one_line(exc)}")
         return 2
     except SolverError as exc:
-        print(f"robustcvx: solver failure: {exc}", file=sys.stderr)
+        _say(f"robustcvx: solver failure: {_one_line(exc)}")
         return 1
-    except KeyboardInterrupt:
-        print("robustcvx: interrupted; no partial output was written", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # e.g. `robustcvx ... | head`: stop quietly
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # a bug: one line, not a traceback (ROBUSTCVX_DEBUG=1 shows it)
+        if os.environ.get("ROBUSTCVX_DEBUG"):
+            raise
+        _say(f"robustcvx: internal error: {type(exc).__name__}: {_one_line(exc)} "
+             "(please report it; rerun with ROBUSTCVX_DEBUG=1 for the traceback)")
         return 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_data_args, add_json_arg, add_threat_args, load, parse_float_list, pct, print_json
+from .common import add_data_args, add_json_arg, add_threat_args, load, parse_float_list, pct, print_json, print_notes
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,10 +24,17 @@ def run(args: argparse.Namespace) -> int:
     from ..evaluation import certify_model
     from ..model_io import load_model
 
-    w, b, _ = load_model(args.model)
+    from ..model_io import check_model_matches
+    from ..norms import parse_norm
+    from ..validation import check_box
+
+    w, b, record = load_model(args.model)
     eps = parse_float_list(args.epsilon, "--epsilon")
-    task = load(args)
-    report = certify_model((w, b), task, eps, norm=args.norm, box=args.box)
+    norm, box = parse_norm(args.norm), check_box(args.box)
+    task = load(args, notes=False)
+    check_model_matches(args.model, w, record, task)
+    report = certify_model((w, b), task, eps, norm=norm, box=box)
+    print_notes(task)
     if args.json:
         print_json(report)
         return 0

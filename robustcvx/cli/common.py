@@ -28,14 +28,21 @@ def add_json_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="end stdout with one JSON object")
 
 
-def load(args: argparse.Namespace):
-    """Load the task named by ``--data`` and print its notices on stderr."""
+def load(args: argparse.Namespace, notes: bool = True):
+    """Load the task named by ``--data`` and print its notices on stderr (``notes=False``: the caller
+    prints them with :func:`print_notes` once the rest of the input is validated, so that a bad
+    option still gives exactly one line on stderr)."""
     from ..data import load_task
 
     task = load_task(args.data, data_dir=args.data_dir, seed=args.seed)
+    if notes:
+        print_notes(task)
+    return task
+
+
+def print_notes(task) -> None:
     for note in task.notes:
         print(note, file=sys.stderr)
-    return task
 
 
 def parse_float_list(text: str, name: str) -> list[float]:

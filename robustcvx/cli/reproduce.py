@@ -36,22 +36,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def _config(args: argparse.Namespace):
+    """The :class:`~robustcvx.reproduce.ReproduceConfig` named by the parsed options."""
     from ..errors import OptionError
-    from ..reproduce import ReproduceConfig, run as reproduce
+    from ..reproduce import ReproduceConfig
 
     eps = None
     if args.epsilon is not None:
         eps = tuple(v for text in args.epsilon for v in parse_float_list(text, "--epsilon"))
     ev = tuple(parse_float_list(args.eval_epsilon, "--eval-epsilon")) if args.eval_epsilon is not None else None
-    if args.batch_size is not None and args.batch_size < 1:
+    if args.batch_size < 1:
         raise OptionError(f"--batch-size must be >= 1, got {args.batch_size}")
     if not args.lr > 0:
         raise OptionError(f"--lr must be > 0, got {args.lr}")
-    cfg = ReproduceConfig(data=args.data, data_dir=args.data_dir, epsilons=eps, eval_epsilons=ev,
-                          epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                          solver=args.solver, out=args.out, quick=args.quick)
-    result = reproduce(cfg, progress=not args.quiet)
+    return ReproduceConfig(data=args.data, data_dir=args.data_dir, epsilons=eps, eval_epsilons=ev,
+                           epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                           solver=args.solver, out=args.out, quick=args.quick)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import reproduce
+
+    result = reproduce.run(_config(args), progress=not args.quiet)
     print(f"wrote {len(result.figures)} figures, summary.csv, summary.json and README.md to {result.out} "
           f"in {result.seconds:.1f} s")
     sys.stdout.flush()

@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from .common import add_data_args, add_json_arg, add_threat_args, load, pct, print_json
+from .common import add_data_args, add_json_arg, add_threat_args, load, pct, print_json, print_notes
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="for degenerate (zero-loss) optima: max-margin (default) or none")
     p.add_argument("--save", default=None, metavar="MODEL.json", help="write the model and its certificate")
     p.add_argument("--allow-unverified", action="store_true",
-                   help="exit 0 even if no solver's answer verifies (the output still says verified: false)")
+                   help="exit 0 and write --save even if no solver's answer verifies (the output still says "
+                        "verified: false); without it such a run exits 1 and writes no model file")
     add_json_arg(p)
     p.set_defaults(func=run)
 
@@ -30,22 +31,35 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     from ..fit import fit_task
+    from ..io import check_writable
+    from ..norms import parse_norm
+    from ..problems import RobustHingeProblem
+    from ..solvers import parse_solver, parse_tie_break
+    from ..validation import check_box, check_epsilon, check_number
 
-    task = load(args)
-    result = fit_task(task, epsilon=args.epsilon, norm=args.norm, box=args.box, l1=args.l1, l2=args.l2,
-                      solver=args.solver, tie_break=args.tie_break)
+    # every option is checked before the slow work (loading, maybe downloading, solving)
+    opts = dict(epsilon=check_epsilon(args.epsilon), norm=parse_norm(args.norm), box=check_box(args.box),
+                l1=check_number(args.l1, "l1"), l2=check_number(args.l2, "l2"))
+    solver, tie_break = parse_solver(args.solver), parse_tie_break(args.tie_break)
+    if args.save:
+        check_writable(args.save)
+    task = load(args, notes=False)
+    RobustHingeProblem(task.X_train, task.y_train, **opts)  # the options against the data (box, norm)
+    print_notes(task)
+    result = fit_task(task, solver=solver, tie_break=tie_break, **opts)
     record = result.to_record()
     record["total_seconds"] = time.perf_counter() - t0
-    if args.save:
+    cert = record["certificate"]
+    if args.save and (cert["verified"] or args.allow_unverified):
         from ..model_io import save_model
         save_model(args.save, record)
     if args.json:
         print_json(record)
     else:
         _print_summary(record, result)
-    cert = record["certificate"]
     if not cert["verified"]:
-        print(f"robustcvx: no solver's answer verified ({cert['reason']})", file=sys.stderr)
+        kept = f"; {args.save} not written (--allow-unverified writes it)" if args.save and not args.allow_unverified else ""
+        print(f"robustcvx: no solver's answer verified ({cert['reason']}){kept}", file=sys.stderr)
         return 0 if args.allow_unverified else 1
     return 0
 

@@ -6,7 +6,7 @@ import numbers
 import os
 
 from robustcvx.data.images import FASHION_MNIST, MNIST, load_full, load_idx_dir
-from robustcvx.data.paths import as_path
+from robustcvx.data.paths import as_path, check_folder
 from robustcvx.data.sample import load_mnist_sample
 from robustcvx.data.spec import format_spec, parse_spec
 from robustcvx.data.tables import load_csv, load_npz
@@ -40,6 +40,8 @@ def load_task(
     source, path, classes = parse_spec(spec)
     seed = _check_seed(seed)
     folder = None if data_dir is None else as_path(data_dir)
+    if folder is not None:
+        check_folder(folder, "data dir")
     name = format_spec(source, path, classes)
     if source == "mnist-sample":
         return load_mnist_sample(classes, folder, seed, name)

@@ -52,7 +52,7 @@ def check_labels(y: np.ndarray, n: int, what: str) -> np.ndarray:
     return y
 
 
-def _binary_map(values: np.ndarray) -> dict[float, float]:
+def _binary_map(values: np.ndarray, spec: str = "csv:PATH") -> dict[float, float]:
     """The label map for already-binary labels, or DataError naming what to do instead."""
     present = set(float(v) for v in values)
     if present <= {0.0, 1.0}:
@@ -63,7 +63,7 @@ def _binary_map(values: np.ndarray) -> dict[float, float]:
     if len(values) > 2:
         raise DataError(
             f"labels have {len(values)} distinct values ({listed}); pick two classes with a ':A,B' suffix, "
-            "e.g. csv:PATH:0,1 (A -> -1, B -> +1)"
+            f"e.g. {spec}:{listed.split(', ')[0]},{listed.split(', ')[1]} (A -> -1, B -> +1)"
         )
     a, b = listed.split(", ")
     raise DataError(
@@ -125,7 +125,7 @@ def make_task(
     train_values = np.unique(y_train)
     if classes is None:
         all_values = train_values if y_test is None else np.unique(np.concatenate([train_values, np.unique(y_test)]))
-        _binary_map(all_values)  # validates: 0/1 or -1/+1 only
+        _binary_map(all_values, name)  # validates: 0/1 or -1/+1 only
         if len(train_values) < 2:
             raise DataError(
                 f"{what}: training labels have only the value {_fmt_values(train_values)}; "

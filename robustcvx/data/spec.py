@@ -44,7 +44,13 @@ def parse_spec(spec: str) -> tuple[str, str | None, tuple[int, int] | None]:
             raise DataError(
                 f"data spec {spec!r}: {source} needs two digit classes as {source}:A,B, e.g. {source}:0,1"
             )
-        return source, None, _check_distinct(int(match[1]), int(match[2]), spec)
+        classes = _check_distinct(int(match[1]), int(match[2]), spec)
+        for c in classes:
+            if c > 9:
+                raise DataError(
+                    f"data spec {spec!r}: class {c} does not exist; {source} classes are the digits 0-9, e.g. {source}:0,1"
+                )
+        return source, None, classes
     if source in PATH_SOURCES:
         what = "DIR" if source == "idx" else "PATH"
         classes = None

@@ -221,6 +221,8 @@ class _Model:
         self.S, self.F, self.col_alpha = e64, e64, e64
         self.col_gamma, self.col_beta = e64, e64
         self.row_def, self.row_p, self.row_m = e64, e64, e64
+        self.P, self.col_P, self.t_P = e64, -1, 0.0     # aggregated samples (one column)
+        self.sum_p = self.sum_m = np.zeros(data.d)      # sum_{i in P} a+-_i
         self.ncol = self.nrow = 0
         self.col_sigma = int(self._cols(1, 0.0, -INF, INF)[0])
         self.row_bal, self.row_sig = self._rows(np.zeros(2), np.zeros(2), [np.zeros(0), np.array([self.col_sigma])],
@@ -268,7 +270,33 @@ class _Model:
         if upper != self.upper and self.S.size:
             c = self.col_alpha.astype(np.int32)
             self.h.changeColsBounds(c.size, c, np.zeros(c.size), np.full(c.size, upper))
+        if self.col_P >= 0:
+            self.h.changeColBounds(self.col_P, 0.0, self.P.size * upper)
         self.upper = upper
+
+    def set_positive(self, P: np.ndarray) -> None:
+        """Aggregate the samples ``P`` (believed to have a positive hinge at the optimum, so
+        ``alpha_i = 1/n``) into ONE column ``t``: ``alpha_i = t / |P|`` for ``i in P``,
+        ``0 <= t <= |P| upper``, coefficients the mean of their columns.  The previous
+        aggregate column is retired (fixed at 0)."""
+        if self.col_P >= 0:
+            self.h.changeColBounds(self.col_P, 0.0, 0.0)
+            self.col_P = -1
+        self.P = P
+        if P.size == 0:
+            self.sum_p = self.sum_m = np.zeros(self.data.d)
+            return
+        self.sum_p, self.sum_m = self.data.gradients(P, np.ones(P.size))
+        head = np.array([self.data.y[P].mean(), -1.0])
+        if self.gamma_form:
+            vals = np.concatenate([head, self.sum_p[self.F] / P.size])
+            rows = np.concatenate([[self.row_bal, self.row_sig], self.row_def])
+        else:
+            vals = np.concatenate([head, self.sum_p[self.F] / P.size, self.sum_m[self.F] / P.size])
+            rows = np.concatenate([[self.row_bal, self.row_sig], self.row_p, self.row_m])
+        nz = vals != 0
+        self.col_P = int(self._cols(1, -1.0, 0.0, P.size * self.upper, np.zeros(1, dtype=np.int32),
+                                    rows[nz], vals[nz])[0])
 
     # ---- working sets
     def add_samples(self, I: np.ndarray) -> None:
@@ -297,8 +325,13 @@ class _Model:
         d, k = self.data, J.size
         Ap, Am = d.coeffs(self.S, J) if self.S.size else (np.zeros((0, k)), np.zeros((0, k)))
         lo, up = np.full(k, -INF), np.full(k, d.l1)
+        cols_a = self.col_alpha
+        if self.col_P >= 0:                              # the aggregate column's entries
+            Ap = np.vstack([Ap, self.sum_p[J][None, :] / self.P.size])
+            Am = np.vstack([Am, self.sum_m[J][None, :] / self.P.size])
+            cols_a = np.concatenate([cols_a, [self.col_P]])
         if not self.gamma_form:
-            starts, idx, vals = _csc(np.vstack([Ap.T, Am.T]), self.col_alpha)
+            starts, idx, vals = _csc(np.vstack([Ap.T, Am.T]), cols_a)
             self.h.addRows(2 * k, np.full(2 * k, -INF), np.full(2 * k, d.l1), int(idx.size), starts, idx, vals)
             new = np.arange(self.nrow, self.nrow + 2 * k, dtype=np.int64)
             self.nrow += 2 * k
@@ -307,7 +340,7 @@ class _Model:
         else:
             gam = self._cols(k, 0.0, -INF, INF)
             self.col_gamma = np.concatenate([self.col_gamma, gam])
-            starts, idx, vals = _csc(np.hstack([Ap.T, -np.eye(k)]), np.concatenate([self.col_alpha, gam]))
+            starts, idx, vals = _csc(np.hstack([Ap.T, -np.eye(k)]), np.concatenate([cols_a, gam]))
             self.h.addRows(k, np.zeros(k), np.zeros(k), int(idx.size), starts, idx, vals)
             self.row_def = np.concatenate([self.row_def, np.arange(self.nrow, self.nrow + k)])
             self.nrow += k
@@ -353,6 +386,8 @@ class _Model:
         self.S, self.F = self.S[keep_s], self.F[keep_f]
         self.col_alpha = remap(self.col_alpha[keep_s], cdel)
         self.col_sigma = int(remap(np.array([self.col_sigma]), cdel)[0])
+        if self.col_P >= 0:
+            self.col_P = int(remap(np.array([self.col_P]), cdel)[0])
         if self.gamma_form:
             self.col_gamma = remap(self.col_gamma[keep_f], cdel)
             self.row_def = remap(self.row_def[keep_f], rdel)
@@ -387,8 +422,17 @@ class _Model:
         rv = np.asarray(s.row_value)
         slack = self.data.l1 - 1e-9
         self.idle_f = (rv[self.row_p] < slack) & (rv[self.row_m] < slack) & (wp == 0) & (wm == 0)
+        self.t_P = float(np.clip(x[self.col_P], 0.0, self.P.size * self.upper)) if self.col_P >= 0 else 0.0
         self.last = (alpha, wp - wm, float(-yd[self.row_bal]))
         return self.last
+
+    def full_alpha(self, alpha_S: np.ndarray) -> np.ndarray:
+        """``alpha`` over all ``n`` samples: the columns of ``S``, ``t / |P|`` on ``P``, 0 elsewhere."""
+        alpha = np.zeros(self.data.n)
+        alpha[self.S] = alpha_S
+        if self.P.size:
+            alpha[self.P] = self.t_P / self.P.size
+        return alpha
 
 
 # --------------------------------------------------------------------------- warm-start state
@@ -449,7 +493,11 @@ def _reusable(st: FastState | None, problem: RobustHingeProblem, kind: str) -> b
 class _Options:
     seed_size: int = 2000          # cold start: samples of the exactly solved subsample
     seed_features: int = 32        # cold start: first features (largest class-mean difference)
-    band: float = 0.2              # after a seed, samples with hinge > -band join S
+    band: float = 0.2              # after a seed, samples with hinge in (-band, band_p] join S
+    band_p: float = 0.3            # ... and those with hinge > band_p the aggregate P (inf: never)
+    band_fine: float = 0.1         # the same bands after a level of 10x more samples
+    band_p_fine: float = 0.15
+    level_factor: int = 10         # cold start: nested subsamples seed_size * 10^k, then all n
     max_features: int = 64         # features added per round (most violated first)
     max_samples: int = 1000        # samples added per round: at least this, at most |S|/2
     max_rounds: int = MAX_ROUNDS
@@ -475,57 +523,108 @@ def _pick(red: np.ndarray, exclude: np.ndarray, tol: float, cap: int) -> np.ndar
     return np.sort(cand)
 
 
-def _seed(data: _Data, opt: _Options, log: list[dict]) -> _Model:
-    """Cold start: solve a random subsample exactly (features generated on it); the samples of
-    the full data with hinge above ``-band`` at its solution form ``S``."""
-    n = data.n
-    rng = np.random.default_rng(opt.rng_seed)
-    m = min(n, opt.seed_size)
-    S = np.sort(rng.choice(n, size=m, replace=False)) if m < n else np.arange(n)
-    for cls in (1.0, -1.0):                                 # both classes in the seed
-        if not (data.y[S] == cls).any():
-            S = np.union1d(S, [int(np.argmax(data.y == cls))])
-    m = S.size
-    model = _Model(data, 1.0 / m)
-    ys = data.y[S]
-    wts = np.where(ys > 0, 1.0 / (ys > 0).sum(), 1.0 / (ys < 0).sum())
-    gp, gm = data.gradients(S, wts)
+def _levels(n: int, opt: _Options) -> list[int]:
+    """Nested subsample sizes of a cold start: ``seed_size, 10 seed_size, ...`` then ``n``."""
+    out, m = [], opt.seed_size
+    while m < n:
+        out.append(m)
+        m *= opt.level_factor
+    return out + [n]
+
+
+def _seed_model(data: _Data, U: np.ndarray, opt: _Options) -> _Model:
+    """Cold start: a model over the samples ``U`` (both classes) and the features with the
+    largest class-mean difference on them."""
+    model = _Model(data, 1.0 / U.size)
+    ys = data.y[U]
+    wts = np.where(ys > 0, 1.0 / max((ys > 0).sum(), 1), 1.0 / max((ys < 0).sum(), 1))
+    gp, gm = data.gradients(U, wts)
     score = np.maximum(gp, gm)
     F0 = np.nonzero(score > 0)[0]
     if F0.size > opt.seed_features:
         F0 = np.sort(F0[np.argpartition(-score[F0], opt.seed_features - 1)[:opt.seed_features]])
     model.add_features(F0)
-    model.add_samples(S)
-    for _ in range(opt.max_rounds):
-        if model.run() != "Optimal":
-            break
-        alpha, wF, b = model.solution()
-        nz = alpha > 0
-        gp, gm = data.gradients(S[nz], alpha[nz])
-        newF = _pick(_reduced_costs(data, gp, gm, float(alpha.sum())), model.F, opt.tol, opt.max_features)
-        log.append({"round": "seed", "S": int(m), "F": int(model.F.size), "add_features": int(newF.size),
-                    "iters": int(model.h.getInfo().simplex_iteration_count)})
-        if newF.size == 0:
-            break
-        model.add_features(newF)
-    model.set_upper(1.0 / n)
-    if m < n:
-        _refocus(model, opt.band, drop_features=False)
+    model.add_samples(U)
     return model
 
 
-def _refocus(model: _Model, band: float, drop_features: bool) -> None:
+def _refocus(model: _Model, opt: _Options, drop_features: bool, universe: np.ndarray | None = None,
+             band: float | None = None, band_p: float | None = None) -> None:
     """Re-centre the working sets on the model's last solution (with the current parameters):
-    drop idle samples with hinge ``< -band`` (and idle features), add samples with hinge
-    ``> -band``."""
+    samples of ``universe`` (all by default) with hinge ``> band_p`` form the aggregate ``P``,
+    those in ``(-band, band_p]`` get their own column; idle columns with hinge ``< -band``
+    (and, if asked, idle features) are deleted."""
+    band = opt.band if band is None else band
+    band_p = opt.band_p if band_p is None else band_p
     data = model.data
     alpha, wF, b = model.last
     h = data.hinge(model.F, wF, b)
-    drop_f = model.idle_f if drop_features else np.zeros(model.F.size, dtype=bool)
-    model.prune(model.idle_s & (h[model.S] < -band), drop_f)
-    inS = np.zeros(data.n, dtype=bool)
-    inS[model.S] = True
-    model.add_samples(np.nonzero(~inS & (h > -band))[0])
+    idle_s, idle_f = getattr(model, "idle_s", None), getattr(model, "idle_f", None)
+    if idle_s is not None and idle_s.size == model.S.size and idle_f.size == model.F.size:
+        model.prune(idle_s & (h[model.S] < -band), idle_f & drop_features)
+    cand = np.ones(data.n, dtype=bool) if universe is None else universe.copy()
+    cand[model.S] = False
+    P = np.nonzero(cand & (h > band_p))[0]
+    if not np.array_equal(P, model.P):
+        model.set_positive(P)
+    model.add_samples(np.nonzero(cand & (h > -band) & (h <= band_p))[0])
+
+
+def _rounds(model: _Model, opt: _Options, universe: np.ndarray | None, log: list[dict], timers: dict,
+            level: int) -> tuple[str, tuple | None]:
+    """Re-solve and price until no sample of ``universe`` (all: ``None``) and no feature enters.
+
+    Returns the status and, when optimal, ``(w, b, alpha, primal, dual, dual_infeasibility)``
+    (primal/dual of the problem over ``universe``, scaled by ``model.upper``)."""
+    data = model.data
+    n, d, tol = data.n, data.d, opt.tol
+    for rnd in range(opt.max_rounds):
+        tl = time.perf_counter()
+        lp_status = model.run()
+        timers["lp"] += time.perf_counter() - tl
+        if lp_status != "Optimal":
+            return f"lp {lp_status}", None
+        tp = time.perf_counter()
+        alpha_S, wF, b = model.solution()
+        F, S, P = model.F, model.S, model.P
+        h = data.hinge(F, wF, b)
+        alpha = model.full_alpha(alpha_S)
+        # samples: outside S and P a positive hinge; in P, alpha_i off its complementary bound
+        cand = np.ones(n, dtype=bool) if universe is None else universe.copy()
+        cand[S] = False
+        cand[P] = False
+        newS = np.nonzero(cand & (h > tol))[0]
+        cap = max(opt.max_samples, S.size // 2)
+        if newS.size > cap:                       # most violated first
+            newS = np.sort(newS[np.argpartition(-h[newS], cap - 1)[:cap]])
+        aP = model.t_P / P.size if P.size else 0.0
+        badP = P[((aP > 0) & (h[P] < -tol)) | ((aP < model.upper) & (h[P] > tol))]
+        # features: the certificate's dual constraint
+        rows = np.nonzero(alpha)[0]
+        gp, gm = data.gradients(rows, alpha[rows])
+        sigma = float(alpha.sum())
+        red = _reduced_costs(data, gp, gm, sigma)
+        newF = _pick(red, F, tol, opt.max_features)
+        timers["pricing"] += time.perf_counter() - tp
+        log.append({"level": level, "round": rnd, "S": int(S.size), "P": int(P.size), "F": int(F.size),
+                    "add_samples": int(newS.size), "p_to_s": int(badP.size), "add_features": int(newF.size),
+                    "iters": int(model.h.getInfo().simplex_iteration_count)})
+        if newS.size == 0 and badP.size == 0 and newF.size == 0:
+            w = np.zeros(d)
+            w[F] = wF
+            hu = h if universe is None else h[universe]
+            primal = float(np.maximum(hu, 0.0).sum() * model.upper + data.l1 * np.abs(w).sum())
+            red[F] = 0.0
+            return "optimal", (w, b, alpha, primal, sigma, float(max(-red.min(initial=0.0), 0.0)))
+        tb = time.perf_counter()
+        model.add_features(newF)
+        if badP.size:
+            keep = np.ones(n, dtype=bool)
+            keep[badP] = False
+            model.set_positive(P[keep[P]])
+        model.add_samples(np.concatenate([newS, badP]))
+        timers["build"] += time.perf_counter() - tb
+    return "max_rounds", None
 
 
 def solve_fast(problem: RobustHingeProblem, warm_start: object = None, **options: Any) -> BackendResult:
@@ -534,8 +633,8 @@ def solve_fast(problem: RobustHingeProblem, warm_start: object = None, **options
     ``warm_start``: a previous :class:`FastState`, ``BackendResult``, ``Solution``, dict or
     ``(coef, intercept)``.  ``options`` override :class:`_Options` (tuning, tests).
     Returns ``coef``, ``intercept``, ``alpha`` (length ``n``, ``0 <= alpha_i <= 1/n``, zero
-    outside ``S``) and in ``info`` the rounds, set sizes, own primal/dual values and the
-    :class:`FastState` for the next call.
+    outside the working sets) and in ``info`` the rounds, set sizes, own primal/dual values and
+    the :class:`FastState` for the next call.
     """
     t0 = time.perf_counter()
     if not supports(problem):
@@ -546,80 +645,60 @@ def solve_fast(problem: RobustHingeProblem, warm_start: object = None, **options
     l1, eps = problem.l1, problem.epsilon
     coef0, b0, st = _previous(warm_start)
     log: list[dict] = []
-    timers = {"seed": 0.0, "lp": 0.0, "pricing": 0.0, "build": 0.0}
+    timers = {"lp": 0.0, "pricing": 0.0, "build": 0.0}
+    status, result = "max_rounds", None
 
     if _reusable(st, problem, kind):
-        model: _Model = st.model
-        data = model.data
-        model.set_params(eps, l1)
-        _refocus(model, opt.band, drop_features=True)
         start = "model"
+        model: _Model = st.model
+        model.set_params(eps, l1)
+        _refocus(model, opt, drop_features=True)
+    elif coef0 is not None and coef0.shape[0] == d:
+        start = "solution"
+        model = _Model(_Data(problem.X, problem.y, kind, eps, l1, problem.box), 1.0 / n)
+        F0 = np.nonzero(coef0)[0]
+        model.add_features(F0)
+        model.last = (np.zeros(0), coef0[F0], b0)
+        _refocus(model, opt, drop_features=False)
     else:
+        start = "cold"
         data = _Data(problem.X, problem.y, kind, eps, l1, problem.box)
-        if coef0 is not None and coef0.shape[0] == d:
-            start = "solution"
-            model = _Model(data, 1.0 / n)
-            F0 = np.nonzero(coef0)[0]
-            model.add_features(F0)
-            h0 = data.hinge(F0, coef0[F0], b0)
-            model.add_samples(np.nonzero(h0 > -opt.band)[0])
+        sizes = _levels(n, opt)
+        order = np.random.default_rng(opt.rng_seed).permutation(n)
+        for level, m in enumerate(sizes[:-1]):
+            U = np.zeros(n, dtype=bool)
+            U[order[:m]] = True
+            for cls in (1.0, -1.0):                         # both classes in every level
+                if not (data.y[U] == cls).any():
+                    U[int(np.argmax(data.y == cls))] = True
+            if level == 0:
+                model = _seed_model(data, np.nonzero(U)[0], opt)
+            else:
+                model.set_upper(1.0 / U.sum())
+                fine = level > 1
+                _refocus(model, opt, False, U, opt.band_fine if fine else None, opt.band_p_fine if fine else None)
+            status, _ = _rounds(model, opt, U, log, timers, level)
+            if status != "optimal":
+                break
+        if len(sizes) == 1:
+            model = _seed_model(data, np.arange(n), opt)
         else:
-            start = "cold"
-            model = _seed(data, opt, log)
-    timers["seed"] = time.perf_counter() - t0
-
-    status, result = "max_rounds", None
-    for rnd in range(opt.max_rounds):
-        tl = time.perf_counter()
-        lp_status = model.run()
-        timers["lp"] += time.perf_counter() - tl
-        if lp_status != "Optimal":
-            status = f"lp {lp_status}"
-            break
-        tp = time.perf_counter()
-        alpha_S, wF, b = model.solution()
-        F, S = model.F, model.S
-        h = data.hinge(F, wF, b)
-        inS = np.zeros(n, dtype=bool)
-        inS[S] = True
-        newS = np.nonzero(~inS & (h > opt.tol))[0]
-        cap = max(opt.max_samples, S.size // 2)
-        if newS.size > cap:                       # most violated first
-            newS = np.sort(newS[np.argpartition(-h[newS], cap - 1)[:cap]])
-        nz = alpha_S > 0
-        gp, gm = data.gradients(S[nz], alpha_S[nz])
-        sigma = float(alpha_S.sum())
-        red = _reduced_costs(data, gp, gm, sigma)
-        newF = _pick(red, F, opt.tol, opt.max_features)
-        timers["pricing"] += time.perf_counter() - tp
-        log.append({"round": rnd, "S": int(S.size), "F": int(F.size), "add_samples": int(newS.size),
-                    "add_features": int(newF.size), "iters": int(model.h.getInfo().simplex_iteration_count)})
-        if newS.size == 0 and newF.size == 0:
-            w = np.zeros(d)
-            w[F] = wF
-            alpha = np.zeros(n)
-            alpha[S] = alpha_S
-            primal = float(np.maximum(h, 0.0).mean() + l1 * np.abs(w).sum())
-            red[F] = 0.0
-            status = "optimal"
-            result = (w, b, alpha, primal, sigma, float(max(-red.min(initial=0.0), 0.0)))
-            break
-        tb = time.perf_counter()
-        model.add_features(newF)
-        model.add_samples(newS)
-        timers["build"] += time.perf_counter() - tb
+            model.set_upper(1.0 / n)
+            fine = len(sizes) > 2
+            _refocus(model, opt, False, None, opt.band_fine if fine else None, opt.band_p_fine if fine else None)
+    level = len(log) and log[-1]["level"] + 1
+    status, result = _rounds(model, opt, None, log, timers, level)
 
     if result is None:
-        alpha_S, wF, b = model.solution()
+        alpha_S, wF, b = model.last if hasattr(model, "last") else model.solution()
         w = np.zeros(d)
         w[model.F] = wF
-        alpha = np.zeros(n)
-        alpha[model.S] = alpha_S
+        alpha = model.full_alpha(alpha_S)
         result = (w, b, alpha, float("nan"), float(alpha.sum()), float("nan"))
     w, b, alpha, primal, dual, infeas = result
     state = FastState(w, b, alpha, eps, kind, model, weakref.ref(problem.X))
     _LAST[:] = [state]
     info = {"rounds": log, "start": start, "primal": primal, "dual": dual, "gap": primal - dual,
             "dual_infeasibility": infeas, "timers": timers, "state": state,
-            "sizes": {"S": int(model.S.size), "F": int(model.F.size)}}
+            "sizes": {"S": int(model.S.size), "P": int(model.P.size), "F": int(model.F.size)}}
     return BackendResult(w, float(b), alpha, primal, status, time.perf_counter() - t0, info)
