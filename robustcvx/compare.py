@@ -275,9 +275,12 @@ def compare(task: Any, epsilon: float, norm: str = "inf", box: Any = None, l1: f
         dist = None
         if distance:
             try:
-                proj = project_onto_optimal_set(problem, w, b, optimum, tol)
+                proj = project_onto_optimal_set(problem, w, b, optimum, tol, hint=(sol.coef, sol.intercept))
                 dist = float(proj.distance)
                 info = dict(info, projection=proj.to_dict())
+                if proj.status not in ("optimal", "inside"):
+                    warns.append(f"{name}: the projection onto the optimal set ended with status {proj.status}; "
+                                 "its distance may be inaccurate")
             except Exception as exc:  # the distance is a diagnostic; its failure must not hide the rest
                 warns.append(f"{name}: distance to the optimal set not computed ({type(exc).__name__}: {exc})")
         return ModelReport(name, kind, float(objective), gap, relative_gap(gap, optimum), np.asarray(w, float),

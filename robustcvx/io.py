@@ -19,6 +19,13 @@ class OutputError(RobustCVXError):
     """An output path cannot be written."""
 
 
+def _new_file_mode() -> int:
+    """``0o666`` minus the process umask: what ``open(path, "w")`` would give a new file."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def check_writable(path: str | os.PathLike) -> Path:
     """The output file ``path`` (``~`` expanded) if it can be created; one clear OutputError if not.
 
@@ -51,8 +58,13 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
                                    dir=target.parent)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
-    os.close(fd)
     tmp_path = Path(tmp)
+    try:  # mkstemp makes the file private (0600); give it the usual mode of a new file
+        os.fchmod(fd, _new_file_mode())
+    except (OSError, AttributeError):
+        pass
+    finally:
+        os.close(fd)
     try:
         yield tmp_path
         os.replace(tmp_path, target)

@@ -15,6 +15,12 @@ so the distance to the vertex a solver returned overstates how far a model is fr
 exactly, as a convex QP (an SOCP for the l2 threat): minimise ``||w - w0||^2 + (b - b0)^2``, with
 cvxpy and Clarabel.  The box penalty uses the split ``w = w+ - w-`` with non-negative costs: for
 a fixed ``w`` the tight split minimises every constraint, so the projection is exact.
+
+Only samples with a positive hinge term at the projection matter, so the QP is solved over a
+working set of samples (the others' hinge terms bounded below by 0, a relaxation) that grows
+until no other sample has a positive hinge term at the answer -- which is then the projection onto
+the full set.  Cost: one Clarabel solve per round, dominated by (working set) x d; on the full
+Fashion-MNIST 0-vs-1 problem (12,000 x 784, epsilon 0.1) about 3,500 samples and 1-2 minutes.
 """
 
 from __future__ import annotations
@@ -153,7 +159,7 @@ def _hinge_arg(problem: RobustHingeProblem, w: np.ndarray, b: float) -> np.ndarr
 
 def project_onto_optimal_set(problem: RobustHingeProblem, w: np.ndarray, b: float, optimum: float,
                              tol: float = 1e-7, solver: str = "CLARABEL", hint: tuple | None = None,
-                             band: float = 0.5, max_rounds: int = 50) -> Projection:
+                             band: float = 0.1, max_rounds: int = 50) -> Projection:
     """Euclidean projection of ``(w, b)`` onto ``{P <= optimum + tol}`` (see the module docstring).
 
     Solved exactly by a working set of samples: the QP keeps the hinge terms of the samples in the

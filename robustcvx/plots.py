@@ -232,7 +232,7 @@ def threat_sets_figure(points: np.ndarray, labels: np.ndarray, epsilon: float, *
     P = np.asarray(points, dtype=float).reshape(-1, 2)
     y = np.asarray(labels, dtype=float).reshape(-1)
     eps = float(epsilon)
-    fig = _figure((6.4, 5.8))
+    fig = _figure((6.4, 6.6))
     ax = fig.add_subplot()
     for i, (p, yi) in enumerate(zip(P, y)):
         c = "C0" if yi > 0 else "C3"
@@ -260,19 +260,20 @@ def threat_sets_figure(points: np.ndarray, labels: np.ndarray, epsilon: float, *
         for i in range(P.shape[0]):
             ax.annotate("", xy=tuple(worst[i]), xytext=tuple(P[i]),
                         arrowprops=dict(arrowstyle="->", color="0.1", lw=1.0))
-        ax.scatter(worst[:, 0], worst[:, 1], marker="x", c="k", s=30, zorder=4,
-                   label="worst case x - eps y sign(w)")
-        flipped = y * (worst @ w + b) <= 0
-        for i in np.flatnonzero(flipped & (y * (P @ w + b) > 0)):
-            ax.annotate("flipped by the attack", xy=tuple(worst[i]), xytext=(worst[i][0] + 0.6 * eps, worst[i][1] - 1.2 * eps),
-                        fontsize=8, color="C3", arrowprops=dict(arrowstyle="->", color="C3"))
+        flipped = (y * (worst @ w + b) <= 0) & (y * (P @ w + b) > 0)
+        ax.scatter(worst[~flipped, 0], worst[~flipped, 1], marker="x", c="k", s=30, zorder=4,
+                   label="worst case x - eps y sign(w)", gid="worst")
+        if flipped.any():
+            ax.scatter(worst[flipped, 0], worst[flipped, 1], marker="X", c="C3", s=70, zorder=5,
+                       edgecolors="k", linewidths=0.5, label="worst case across the boundary: flipped",
+                       gid="worst-flipped")
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_aspect("equal")
     ax.set_xlabel("feature 1")
     ax.set_ylabel("feature 2")
-    ax.legend(fontsize=8, loc="best", framealpha=0.9)
-    ax.set_title(title or f"Threat sets of radius epsilon = {eps:g} around 2-D points")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, framealpha=0.9)
+    _suptitle(fig, title or f"Threat sets of radius epsilon = {eps:g} around 2-D points")
     return fig
 
 
@@ -381,7 +382,7 @@ def accuracy_vs_epsilon_figure(models: Sequence[Mapping[str, Any]], eps_max: flo
         handles += [Line2D([], [], color="0.3", lw=1.8), Line2D([], [], color="0.3", marker="o", mfc="none", ls=""),
                     Line2D([], [], color="0.3", ls=":", lw=0.9)]
         labels += ["certified (exact step curve)", "attacked (worst case)", "clean"]
-        ax.legend(handles, labels, fontsize=7.5, loc="lower left", framealpha=0.92)
+        ax.legend(handles, labels, fontsize=7.5, loc="best", framealpha=0.92)
     if zoom:
         ax = axes[-1]
         lo, hi = (float(v) for v in zoom["range"])
@@ -530,7 +531,12 @@ def training_curves_figure(panels: Sequence[Mapping[str, Any]], *, title: str | 
         ax.axhline(opt, color="k", lw=1.4, ls="--",
                    label="exact optimum 0 (separable: zero loss)" if zero else f"exact optimum {opt:.4g}")
         if log and not zero and obj.size and obj.min() > 0:
+            from matplotlib.ticker import FuncFormatter
+
             ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.tick_params(axis="y", which="minor", labelsize=7)
         elif zero and obj.size:
             top = float(np.max(obj))
             ax.set_ylim(-0.04 * top if top > 0 else -1.0, 1.06 * top if top > 0 else 1.0)
@@ -538,7 +544,7 @@ def training_curves_figure(panels: Sequence[Mapping[str, Any]], *, title: str | 
         ax.set_ylabel("training objective (mean robust hinge)")
         ax.set_title(panel["title"], fontsize=10)
         ax.grid(alpha=0.25, which="both")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="best")
     for k in range(n, nrows * ncols):
         axes[k // ncols, k % ncols].set_axis_off()
     _suptitle(fig, title or "SGD training objective against the certified optimum")

@@ -67,7 +67,8 @@ class ReproduceConfig:
         eps = self.epsilons if self.epsilons is not None else (QUICK_EPSILONS if self.quick else STUDY_EPSILONS)
         eps = tuple(sorted({check_epsilon(e) for e in eps} - {0.0}))
         if not eps:
-            raise OptionError("--epsilon needs at least one radius > 0 (the regular model, epsilon 0, is always trained)")
+            raise OptionError("--epsilon needs at least one radius > 0 "
+                              "(the regular model, epsilon 0, is always trained)")
         ev = self.eval_epsilons if self.eval_epsilons is not None else (
             QUICK_EVAL_EPSILONS if self.quick else EVAL_EPSILONS)
         ev = tuple(sorted({check_epsilon(e) for e in ev} | {0.0}))
@@ -111,7 +112,10 @@ class ReproduceConfig:
 
 
 def output_slug(spec: str) -> str:
-    """Folder name for a data spec: ``mnist:0,1`` -> ``mnist-0-1``, ``idx:/x/fashion-mnist:0,1`` -> ``fashion-mnist-0-1``."""
+    """Folder name for a data spec.
+
+    ``mnist:0,1`` -> ``mnist-0-1``, ``idx:/x/fashion-mnist:0,1`` -> ``fashion-mnist-0-1``.
+    """
     text = str(spec).strip()
     m = re.match(r"^(.*):\s*([+-]?\d+)\s*,\s*([+-]?\d+)\s*$", text, re.DOTALL)
     classes = ""
@@ -496,7 +500,7 @@ def run(config: ReproduceConfig | None = None, *, task: Any = None, progress: bo
         t = prog.start(f"figure {spec.file}")
         fig, title, caption = spec.build(ctx)
         try:
-            rio.savefig(fig, out / spec.file, dpi=cfg.dpi, metadata={"Software": None})
+            save_png(fig, out / spec.file, dpi=cfg.dpi)
         finally:
             fig.clear()
         figures.append(FigureRecord(spec.file, title, caption, spec.heading))
@@ -509,6 +513,30 @@ def run(config: ReproduceConfig | None = None, *, task: Any = None, progress: bo
     report.write_readme(out, meta, rows, figures, ctx.readme_facts())
     prog.done(t, f"{out}/summary.csv, summary.json, README.md")
     return ReproduceResult(out, cfg, rows, figures, models, time.perf_counter() - t_all)
+
+
+def save_png(fig: Any, path: str | os.PathLike, dpi: int = FIGURE_DPI) -> None:
+    """Write ``fig`` as a small PNG, atomically: rendered by matplotlib, then reduced to a 256-colour palette.
+
+    The palette (median cut, no dithering) is lossless for these flat-colour figures in practice
+    and makes the files about 3x smaller; without Pillow the RGBA PNG is written as is.
+    """
+    import io as _io
+
+    from .io import atomic_path, savefig
+
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - Pillow is a matplotlib dependency
+        savefig(fig, path, dpi=dpi, metadata={"Software": None})
+        return
+    buf = _io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    buf.seek(0)
+    with Image.open(buf) as im:
+        small = im.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    with atomic_path(path) as tmp:
+        small.save(tmp, format="PNG", optimize=True)
 
 
 # --------------------------------------------------------------------------------- tables
@@ -532,7 +560,8 @@ def summary_rows(models: dict[str, TrainedModel], evals: dict[str, Evaluation], 
             "model": key, "method": m.method, "train_epsilon": m.epsilon, "train_box": bool(m.box),
             "train_objective": _sig(round(m.objective, 12)) + 0.0, "optimum": _sig(round(m.optimum, 12)) + 0.0,
             "gap_to_optimum": 0.0 if m.method == "exact" else _sig(round(m.objective - m.optimum, 12), 6) + 0.0,
-            "verified": m.verified, "degenerate": m.degenerate, "tie_break": m.tie_break, "same_classifier_as": m.same_as,
+            "verified": m.verified, "degenerate": m.degenerate, "tie_break": m.tie_break,
+            "same_classifier_as": m.same_as,
             "clean_accuracy": _acc(e.clean),
         }
         for name, values in (("certified_accuracy", e.grid_certified), ("attacked_accuracy", e.grid_attacked),
@@ -621,7 +650,8 @@ def findings(ctx: FigureContext) -> list[str]:
                    f"{_pct(acc(sgd_rob, e))}.")
     top = max(ctx.cfg.epsilons)
     out.append(f"**Robust training matters at large radii**: at eps = {top:g}, exact robust (trained at {top:g}) "
-               f"{_pct(acc(ctx.m('exact', top), top))} certified vs exact regular {_pct(acc(reg, top))} and regular SGD "
+               f"{_pct(acc(ctx.m('exact', top), top))} certified vs exact regular {_pct(acc(reg, top))} and "
+               f"regular SGD "
                f"{_pct(acc(sgd_reg, top))}.")
     gaps = [(g.epsilon, max(round(g.objective - ctx.m("exact", g.epsilon).objective, 12), 0.0))
             for g in (ctx.m("sgd", v) for v in (0.0,) + tuple(ctx.cfg.epsilons))]
@@ -633,9 +663,10 @@ def findings(ctx: FigureContext) -> list[str]:
                    + (f" (it reaches the optimal value 0 at eps = {', '.join(reached)}, a zero-loss separator)"
                       if reached else "") + ".")
     nz = ", ".join(f"{_nonzeros(ctx.m('exact', v).coef)}" for v in (0.0,) + tuple(ctx.cfg.epsilons))
+    nz_sgd = [_nonzeros(ctx.m("sgd", v).coef) for v in (0.0,) + tuple(ctx.cfg.epsilons)]
     out.append(f"**Sparsity**: the exact optima use {nz} of {ctx.task.d} pixels (eps = 0, "
-               f"{', '.join(f'{v:g}' for v in ctx.cfg.epsilons)}); every SGD model uses all {ctx.task.d}, with "
-               f"robust SGD concentrating its weight on the pixels that separate the classes (figure 5).")
+               f"{', '.join(f'{v:g}' for v in ctx.cfg.epsilons)}); the SGD models use {_range(nz_sgd)} "
+               f"(figure 5).")
     worst = max(float(np.max(np.abs(ev.grid_certified - ev.grid_attacked))) for ev in ctx.evals.values())
     out.append(f"**Certified = attacked**: for every model and radius the exact certificate and the exact worst-case "
                f"attack agree (largest difference {worst:.2g}), so the certified numbers are attained, not bounds.")
@@ -692,7 +723,7 @@ def _fig_robust_hinge(ctx: FigureContext):
     s = shifts[hi][1]
     hi_m = float(np.clip(np.percentile(margins, 95), 2.0 + 1.25 * max(sh[1] for sh in shifts), 1e9))
     fig = robust_hinge_figure(shifts, highlight=hi, margins=margins, margins_label=f"{split} margins of this model",
-                              title=_wrap(title, 80), m_range=(-1.0, hi_m))
+                              title=_wrap(title, 88), m_range=(-1.0, hi_m))
     band = int(np.sum((margins > 0) & (margins <= s)))
     cap = (f"The robust hinge max(0, 1 - y f(x) + eps ||w||_1) is the hinge shifted right by eps ||w||_1, the "
            f"most an l_inf attack of radius eps can lower a margin (curves for each eps of the grid, all with the "
@@ -718,8 +749,13 @@ def _fig_landscape(ctx: FigureContext):
         rel = ">" if abs(s[j]) > e else "<"
         where = f"pixel (row {j // shape[1]}, col {j % shape[1]})" if shape[0] > 1 else f"feature {j}"
         name = f"{kind} {where}: |mean y x_j| = {abs(s[j]):.3f} {rel} eps"
-        note = (f"robust slope at 0+: {gb[t > 0][0]:+.3f} (regular {gr[t > 0][0]:+.3f})" if kind == "strong" else
-                f"robust slope changes sign at 0 ({gb[t < 0][-1]:+.3f} | {gb[t > 0][0]:+.3f}):\nw_j = 0 is a minimum")
+        if kind == "strong":
+            k0 = int(np.flatnonzero(t > 0)[0]) if s[j] > 0 else int(np.flatnonzero(t < 0)[-1])
+            note = (f"slope at 0{'+' if s[j] > 0 else '-'} (where w_j grows):\nrobust {gb[k0]:+.3f}, "
+                    f"regular {gr[k0]:+.3f}")
+        else:
+            note = (f"robust slope changes sign at 0 ({gb[t < 0][-1]:+.3f} | {gb[t > 0][0]:+.3f}):\n"
+                    f"w_j = 0 is a minimum")
         panels.append({"name": name, "loss": {"regular hinge": lr_, f"robust hinge, eps = {e:g}": lb},
                        "grad": {"regular hinge": gr, f"robust hinge, eps = {e:g}": gb}, "note": note})
     title = f"1-D loss landscapes along one weight, regular vs robust (eps = {e:g}), {ctx.data}"
@@ -735,15 +771,15 @@ def _fig_landscape(ctx: FigureContext):
 def _fig_threat_sets(ctx: FigureContext):
     from .plots import threat_sets_figure
 
-    P = np.array([[0.30, 0.62], [0.42, 0.85], [0.62, 0.72], [0.55, 0.30], [0.78, 0.52], [0.88, 0.80]])
+    P = np.array([[0.30, 0.62], [0.42, 0.85], [0.62, 0.72], [0.55, 0.30], [0.78, 0.52], [0.92, 0.70]])
     lab = np.array([1.0, 1.0, 1.0, -1.0, -1.0, -1.0])
     e = ctx.study
     title = f"Threat sets of radius eps = {e:g} around 2-D points (illustration, no data)"
-    fig = threat_sets_figure(P, lab, e, w=np.array([-1.0, 1.0]), b=-0.05, title=title)
+    fig = threat_sets_figure(P, lab, e, w=np.array([-1.0, 1.0]), b=-0.05, title=_wrap(title, 55))
     cap = (f"The l_inf ball of radius eps = {e:g} (our threat: every pixel may move by eps) is a box that contains "
            f"the l_2 and l_1 balls of the same radius; for a linear model the attack moves each point to the box "
            f"corner -eps*y*sign(w) (arrows), lowering the margin by eps*||w||_1, and the point whose box crosses "
-           f"the boundary is flipped.")
+           f"the boundary is flipped (red cross).")
     return fig, title, cap
 
 

@@ -393,6 +393,21 @@ def test_cli_every_backend_raises(bad, monkeypatch, capsys):
     assert lines[-1].startswith("robustcvx: solver failure: every solver failed") and "numerical trouble" in lines[-1]
 
 
+def test_cli_backend_returning_nan_is_a_solver_failure(bad, tmp_path, monkeypatch, capsys):
+    """Numerical trouble that yields NaN (or a wrong-size point) everywhere: exit 1, said so, nothing saved."""
+    from robustcvx.solvers import BackendResult
+
+    def nan_point(problem, warm_start=None):
+        return BackendResult(np.full(problem.d, np.nan), 0.0, None, float("nan"), "optimal", 0.0)
+
+    _patch_every_backend(monkeypatch, nan_point)
+    save = tmp_path / "m.json"
+    rc = main(["solve", "--data", f"npz:{bad}/good.npz", "--json", "--save", str(save)])
+    out, err = capsys.readouterr()
+    assert rc == 1 and out == "" and "Traceback" not in err and not save.exists()
+    assert err.strip().splitlines()[-1].startswith("robustcvx: solver failure: ")
+
+
 def test_cli_internal_error_is_one_line(bad, monkeypatch, capsys):
     import robustcvx.fit
 

@@ -16,7 +16,7 @@ from robustcvx.solvers import solve
 from robustcvx.solvers.cvxpy_backend import solve_cvxpy
 from robustcvx.solvers.fast import FastState, solve_fast, supports
 
-SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def make_data(seed: int, n: int, d: int, *, separable: bool = False, unbalanced: bool = False,
@@ -197,3 +197,25 @@ def test_import_is_cheap_and_stdout_clean():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "OK optimal"          # HiGHS's banner never reaches stdout
+
+
+@pytest.mark.parametrize("eps,box", [(0.0, None), (0.05, None), (0.05, (0.0, 1.0))])
+def test_fast_max_margin_matches_reference(eps, box):
+    from robustcvx.solvers.cvxpy_backend import solve_max_margin
+    from robustcvx.solvers.fast import solve_max_margin_fast
+
+    X, y = make_data(21, 80, 6, separable=True)
+    problem = RobustHingeProblem(X, y, eps, "inf", box)
+    res = solve_max_margin_fast(problem, seed_size=20)
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(solve_max_margin(problem, "HIGHS").objective, rel=1e-8)
+    cert = certify_solution(problem, res.coef, res.intercept, np.zeros(problem.n))
+    assert cert.verified and cert.primal <= 1e-9          # a zero-loss optimum of the hinge problem
+
+
+def test_fast_max_margin_not_separable():
+    from robustcvx.solvers.fast import solve_max_margin_fast
+
+    X, y = make_data(22, 60, 4)
+    X[1], y[1] = X[0], -y[0]                              # a contradictory pair: never separable
+    assert solve_max_margin_fast(RobustHingeProblem(X, y, 0.0)).status != "optimal"

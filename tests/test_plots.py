@@ -131,10 +131,12 @@ def test_threat_sets_figure_draws_boxes_balls_and_worst_corners():
         np.testing.assert_allclose(c.center, p)
         d = next(d for d in diamonds if d.get_gid() == f"l1-{i}")
         np.testing.assert_allclose(np.abs(d.get_xy()[:4] - p).sum(axis=1), eps)  # vertices on the l1 sphere
-    worst = [c for c in ax.collections if "worst" in str(c.get_label())][0].get_offsets()
-    np.testing.assert_allclose(worst, P - eps * y[:, None] * np.sign(w))
-    # the second point (margin 0.05 < eps ||w||_1 = 0.2) is flipped and labelled
-    assert any("flipped" in t.get_text() for t in ax.texts)
+    worst = P - eps * y[:, None] * np.sign(w)
+    kept = [c for c in ax.collections if c.get_gid() == "worst"][0].get_offsets()
+    flipped = [c for c in ax.collections if c.get_gid() == "worst-flipped"][0].get_offsets()
+    # the second point (margin 0.05 < eps ||w||_1 = 0.2) is flipped: drawn apart, in red
+    np.testing.assert_allclose(flipped, worst[[1]])
+    np.testing.assert_allclose(kept, worst[[0, 2]])
 
 
 def test_weight_images_figure_one_colour_scale_per_row():

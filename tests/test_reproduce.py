@@ -208,6 +208,29 @@ def test_readme_embeds_every_figure_with_caption_data_versions_and_command(two_r
     assert "summary.csv" in readme
 
 
+def test_save_png_writes_a_small_palette_png_atomically(tmp_path):
+    from PIL import Image
+
+    from robustcvx import plots
+
+    fig = plots.hinge_loss_figure()
+    path = tmp_path / "fig.png"
+    reproduce.save_png(fig, path, dpi=50)
+    assert [p.name for p in tmp_path.iterdir()] == ["fig.png"]
+    with Image.open(path) as im:
+        assert im.mode == "P" and im.size == (round(7.8 * 50), round(4.6 * 50))
+    first = path.read_bytes()
+    reproduce.save_png(fig, path, dpi=50)
+    assert path.read_bytes() == first  # deterministic bytes
+
+
+def test_readme_states_findings(two_runs):
+    _, _, texts = two_runs
+    readme = texts[0]["README.md"]
+    assert "## What the results show" in readme
+    assert "**Certified = attacked**" in readme and "**Certified accuracy at eps = 0.1**" in readme
+
+
 def test_interrupt_propagates_and_leaves_only_complete_files(tmp_path, monkeypatch):
     from robustcvx import plots
 

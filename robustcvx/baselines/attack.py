@@ -175,7 +175,7 @@ def _scorer(model: Any, d: int, device: str):
     return (lambda z: z @ W + bb), torch.float64
 
 
-def pgd_margins(model: Any, X: Any, y: Any, epsilon: float, norm: object = "inf", box: object = None, *,
+def pgd_margins(model: Any, X: Any, y: Any, epsilon: float, norm: object = "inf", box: object = None,
                 steps: int = DEFAULT_STEPS, restarts: int = DEFAULT_RESTARTS, step_size: float | None = None,
                 seed: int = 0, topk: int = 1, device: str = "cpu", chunk: int = 8192,
                 threads: int | None = None) -> np.ndarray:
@@ -234,7 +234,7 @@ def _pgd_margins(model, X, y, eps, norm, box, steps, restarts, alpha, seed, topk
     return out
 
 
-def pgd_accuracy(model: Any, X: Any, y: Any, epsilon: float, norm: object = "inf", box: object = None, *,
+def pgd_accuracy(model: Any, X: Any, y: Any, epsilon: float, norm: object = "inf", box: object = None,
                  steps: int = DEFAULT_STEPS, restarts: int = DEFAULT_RESTARTS, step_size: float | None = None,
                  seed: int = 0, topk: int = 1, device: str = "cpu", threads: int | None = None) -> float:
     """Accuracy under the PGD attack: the fraction of samples whose every attacked margin is ``> 0``.

@@ -11,6 +11,7 @@ objective) is recomputed in float64 numpy with ``problem.objective(w, b)``.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import time
@@ -166,7 +167,11 @@ def train_baseline(problem: RobustHingeProblem, cfg: BaselineConfig | None = Non
     train_seconds = 0.0
     eval_seconds = 0.0
     trace: list[dict] = []
-    with deterministic(), num_threads(cfg.threads):
+    with contextlib.ExitStack() as stack:
+        if bar is not None:
+            stack.callback(bar.close)
+        stack.enter_context(deterministic())
+        stack.enter_context(num_threads(cfg.threads))
         torch.manual_seed(cfg.seed)
         gen = torch.Generator().manual_seed(cfg.seed)
         dtype = torch.float32
@@ -238,7 +243,5 @@ def train_baseline(problem: RobustHingeProblem, cfg: BaselineConfig | None = Non
                 bar.set_postfix(post, refresh=False)
                 bar.update(1)
         wn, bn = _to_numpy(w, b, cfg.epochs)
-    if bar is not None:
-        bar.close()
     return BaselineResult(cfg.optimizer, cfg, wn, bn, problem.objective(wn, bn), train_seconds, trace, optimum,
                           device, eval_seconds)

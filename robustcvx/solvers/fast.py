@@ -27,22 +27,34 @@ Its row duals are the primal model: ``w+_j, w-_j`` (rows ``j+``, ``j-``) and ``b
 row); the reduced cost of ``alpha_i`` is ``-h_i`` with ``h_i = 1 - y_i f(x_i) + pen_i(w)``, the
 robust hinge argument.  Every column is boxed, so after adding columns (samples) or rows
 (features) the old basis stays dual feasible and the dual simplex (bound-flipping ratio test)
-re-optimises from it in a few iterations.  The basis has ``2|F| + 2`` rows, whatever ``n``.
+re-optimises from it.  Without a box each sample column has one entry per feature (rows
+``def_j: sum_i y_i x_ij alpha_i = gamma_j`` with ``|gamma_j| <= l1 + beta_j``); the basis has
+``3|F| + 2`` rows, whatever ``n``.
 
-**Pricing on the full data, every round.**  A sample outside ``S`` enters when
-``h_i > tol`` (a primal pass ``X[:, F] w``), a feature outside ``F`` when its dual constraint
-is violated by more than ``tol`` (``g = X_S^T (alpha y)``, exactly the certificate's test).
-When nothing enters, ``alpha`` (zero outside ``S``) is dual feasible on the full data and
-``(w, b)`` attains the same objective: the certified optimum.  ``S`` and ``F`` only grow, so the
-loop ends; a ``max_rounds`` guard returns status ``"max_rounds"`` regardless.
+**Aggregated positives.**  Samples believed to sit strictly inside the hinge (``h_i > band_p``,
+so ``alpha_i = 1/n``) share ONE column ``t`` (``alpha_i = t/|P|`` on ``P``, coefficients the
+mean of their columns, ``0 <= t <= |P|/n``): the LP stays small when a third of the data has
+a positive loss.  A member whose hinge turns out ``< 0`` moves to its own column.
 
-**Warm starts.**  One HiGHS model stays alive across rounds and across calls.  ``warm_start``
+**Pricing on the full data, every round.**  A sample outside the working sets enters when
+``h_i > tol`` (one pass ``X w``), a member of ``P`` leaves it when ``alpha_i`` is off its
+complementary bound, a feature outside ``F`` enters when its dual constraint is violated by
+more than ``tol`` (``g = X^T (alpha y)``: exactly the certificate's test).  When nothing moves,
+``alpha`` (zero outside the sets) is dual feasible on the full data and ``(w, b)`` attains the
+same objective: the certified optimum.  ``F`` only grows and each sample moves finitely often;
+a ``max_rounds`` guard returns status ``"max_rounds"`` regardless.
+
+**Cold start.**  Nested random subsamples of ``2000, 20000, ...`` samples are solved in turn
+in the same model (``alpha_i <= 1/m`` on a level of ``m`` samples), each seeding the next
+level's sets from its solution, then the full data.
+
+**Warm starts.**  One HiGHS model stays alive across rounds, levels and calls.  ``warm_start``
 may be the :class:`FastState` of a previous call (``BackendResult.info["state"]``) or any
 previous solution (``Solution``, ``BackendResult``, dict, ``(coef, intercept)``); when the new
-problem has the same ``X`` object, labels and kind (``problem.with_epsilon(e)``) the live model
-of the last call is reused: ``epsilon`` and ``l1`` are coefficients and bounds of the feature
-rows only.  Otherwise the working sets are seeded from the previous solution or, cold, from an
-exactly solved random subsample.
+problem has the same ``X`` object, labels and kind (``problem.with_epsilon(e)``, also from
+``epsilon = 0`` to ``> 0``, or another ``l1``) the live model of the last call is reused:
+``epsilon`` and ``l1`` are coefficients and bounds of the feature rows only.  Otherwise the
+working sets are seeded from the previous solution.
 """
 
 from __future__ import annotations
@@ -78,17 +90,21 @@ def _kind(problem: RobustHingeProblem) -> str:
     return {"inf": "l1", "1": "linf"}.get(problem.norm, "none")
 
 
+_BANNER_SHOWN: list[bool] = []
+
+
 def _new_highs():
     """A silent ``highspy.Highs`` with tight tolerances (its one-time banner is kept off stdout)."""
     import highspy
 
     saved = None
-    try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-        os.dup2(2, 1)
-    except (OSError, ValueError, AttributeError):
-        saved = None
+    if not _BANNER_SHOWN:            # highspy prints its banner to C stdout once per process
+        try:
+            sys.stdout.flush()
+            saved = os.dup(1)
+            os.dup2(2, 1)
+        except (OSError, ValueError, AttributeError):
+            saved = None
     try:
         h = highspy.Highs()
     finally:
@@ -100,6 +116,7 @@ def _new_highs():
                 pass
             os.dup2(saved, 1)
             os.close(saved)
+    _BANNER_SHOWN.append(True)
     for key, value in (("output_flag", False), ("primal_feasibility_tolerance", LP_TOL),
                        ("dual_feasibility_tolerance", LP_TOL), ("presolve", "off"),
                        ("solver", "simplex"), ("simplex_strategy", 1)):
@@ -117,16 +134,23 @@ def _box_block(Xb: np.ndarray, yb: np.ndarray, eps: float, box: tuple[float, flo
     return np.where(pos, -L, U), np.where(pos, U, -L)
 
 
-@dataclass
 class _Data:
-    """The data and the per-kind coefficient maps ``a+_i``, ``a-_i`` (see the module docstring)."""
+    """The data and the per-kind coefficient maps ``a+_i``, ``a-_i`` (see the module docstring).
 
-    X: np.ndarray
-    y: np.ndarray
-    kind: str
-    eps: float
-    l1: float
-    box: tuple[float, float] | None
+    ``X`` is held through a weak reference: a model kept for warm starts never keeps a large
+    data set alive (every call has the problem, hence ``X``, alive while it runs)."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, kind: str, eps: float, l1: float,
+                 box: tuple[float, float] | None):
+        self._X = weakref.ref(X)
+        self.y, self.kind, self.eps, self.l1, self.box = y, kind, eps, l1, box
+
+    @property
+    def X(self) -> np.ndarray:
+        X = self._X()
+        if X is None:
+            raise RuntimeError("the data of this warm-start state no longer exists")
+        return X
 
     @property
     def n(self) -> int:
@@ -498,6 +522,7 @@ class _Options:
     band_fine: float = 0.1         # the same bands after a level of 10x more samples
     band_p_fine: float = 0.15
     level_factor: int = 10         # cold start: nested subsamples seed_size * 10^k, then all n
+    hard: bool = False             # alpha_i unbounded: hard margins (the max-margin LP)
     max_features: int = 64         # features added per round (most violated first)
     max_samples: int = 1000        # samples added per round: at least this, at most |S|/2
     max_rounds: int = MAX_ROUNDS
@@ -523,6 +548,11 @@ def _pick(red: np.ndarray, exclude: np.ndarray, tol: float, cap: int) -> np.ndar
     return np.sort(cand)
 
 
+def _upper(m: int, opt: _Options) -> float:
+    """The bound on ``alpha_i`` for a problem over ``m`` samples (``inf`` for hard margins)."""
+    return INF if opt.hard else 1.0 / m
+
+
 def _levels(n: int, opt: _Options) -> list[int]:
     """Nested subsample sizes of a cold start: ``seed_size, 10 seed_size, ...`` then ``n``."""
     out, m = [], opt.seed_size
@@ -535,7 +565,7 @@ def _levels(n: int, opt: _Options) -> list[int]:
 def _seed_model(data: _Data, U: np.ndarray, opt: _Options) -> _Model:
     """Cold start: a model over the samples ``U`` (both classes) and the features with the
     largest class-mean difference on them."""
-    model = _Model(data, 1.0 / U.size)
+    model = _Model(data, _upper(U.size, opt))
     ys = data.y[U]
     wts = np.where(ys > 0, 1.0 / max((ys > 0).sum(), 1), 1.0 / max((ys < 0).sum(), 1))
     gp, gm = data.gradients(U, wts)
@@ -588,7 +618,7 @@ def _rounds(model: _Model, opt: _Options, universe: np.ndarray | None, log: list
         alpha_S, wF, b = model.solution()
         F, S, P = model.F, model.S, model.P
         h = data.hinge(F, wF, b)
-        alpha = model.full_alpha(alpha_S)
+        alpha = model.last_alpha = model.full_alpha(alpha_S)
         # samples: outside S and P a positive hinge; in P, alpha_i off its complementary bound
         cand = np.ones(n, dtype=bool) if universe is None else universe.copy()
         cand[S] = False
@@ -613,7 +643,8 @@ def _rounds(model: _Model, opt: _Options, universe: np.ndarray | None, log: list
             w = np.zeros(d)
             w[F] = wF
             hu = h if universe is None else h[universe]
-            primal = float(np.maximum(hu, 0.0).sum() * model.upper + data.l1 * np.abs(w).sum())
+            loss = float(np.maximum(hu, 0.0).sum())
+            primal = (loss * model.upper if loss > 0 else 0.0) + data.l1 * float(np.abs(w).sum())
             red[F] = 0.0
             return "optimal", (w, b, alpha, primal, sigma, float(max(-red.min(initial=0.0), 0.0)))
         tb = time.perf_counter()
@@ -655,7 +686,7 @@ def solve_fast(problem: RobustHingeProblem, warm_start: object = None, **options
         _refocus(model, opt, drop_features=True)
     elif coef0 is not None and coef0.shape[0] == d:
         start = "solution"
-        model = _Model(_Data(problem.X, problem.y, kind, eps, l1, problem.box), 1.0 / n)
+        model = _Model(_Data(problem.X, problem.y, kind, eps, l1, problem.box), _upper(n, opt))
         F0 = np.nonzero(coef0)[0]
         model.add_features(F0)
         model.last = (np.zeros(0), coef0[F0], b0)
@@ -674,7 +705,7 @@ def solve_fast(problem: RobustHingeProblem, warm_start: object = None, **options
             if level == 0:
                 model = _seed_model(data, np.nonzero(U)[0], opt)
             else:
-                model.set_upper(1.0 / U.sum())
+                model.set_upper(_upper(int(U.sum()), opt))
                 fine = level > 1
                 _refocus(model, opt, False, U, opt.band_fine if fine else None, opt.band_p_fine if fine else None)
             status, _ = _rounds(model, opt, U, log, timers, level)
@@ -683,17 +714,19 @@ def solve_fast(problem: RobustHingeProblem, warm_start: object = None, **options
         if len(sizes) == 1:
             model = _seed_model(data, np.arange(n), opt)
         else:
-            model.set_upper(1.0 / n)
+            model.set_upper(_upper(n, opt))
             fine = len(sizes) > 2
             _refocus(model, opt, False, None, opt.band_fine if fine else None, opt.band_p_fine if fine else None)
     level = len(log) and log[-1]["level"] + 1
     status, result = _rounds(model, opt, None, log, timers, level)
 
-    if result is None:
-        alpha_S, wF, b = model.last if hasattr(model, "last") else model.solution()
+    if result is None:                    # not optimal: the last LP point, for the record
         w = np.zeros(d)
-        w[model.F] = wF
-        alpha = model.full_alpha(alpha_S)
+        alpha = getattr(model, "last_alpha", np.zeros(n))
+        b = 0.0
+        if hasattr(model, "last"):
+            _, wF, b = model.last
+            w[model.F[:wF.size]] = wF
         result = (w, b, alpha, float("nan"), float(alpha.sum()), float("nan"))
     w, b, alpha, primal, dual, infeas = result
     state = FastState(w, b, alpha, eps, kind, model, weakref.ref(problem.X))
@@ -702,3 +735,25 @@ def solve_fast(problem: RobustHingeProblem, warm_start: object = None, **options
             "dual_infeasibility": infeas, "timers": timers, "state": state,
             "sizes": {"S": int(model.S.size), "P": int(model.P.size), "F": int(model.F.size)}}
     return BackendResult(w, float(b), alpha, primal, status, time.perf_counter() - t0, info)
+
+
+# --------------------------------------------------------------------------- max-margin tie-break
+def supports_max_margin(problem: RobustHingeProblem) -> bool:
+    """The max-margin LP fits this solver when its size is ``||w||_1`` (threat ``inf``, box or not)."""
+    return problem.norm == "inf" and problem.l2 == 0
+
+
+def solve_max_margin_fast(problem: RobustHingeProblem, **options: Any) -> BackendResult:
+    r"""The max-margin tie-break of :meth:`RobustHingeProblem.to_cvxpy_max_margin` by working sets.
+
+    ``min ||w||_1  s.t.  y_i f(x_i) - pen_i(w) >= 1`` (size ``sum(w+ + w-)`` with the box) is the
+    dual model above with ``l1 = 1`` and ``alpha_i`` unbounded (hard margins): the same code
+    path, the same certificate-grade pricing.  Status ``"lp Unbounded"``/``"lp Infeasible"``
+    style when the data is not (robustly) separable.
+    """
+    if not supports_max_margin(problem):
+        raise ValueError("the fast max-margin LP needs the inf-norm threat (size ||w||_1)")
+    hard = RobustHingeProblem(problem.X, problem.y, problem.epsilon, problem.norm, problem.box, 1.0)
+    res = solve_fast(hard, hard=True, **options)
+    return BackendResult(res.coef, res.intercept, None, float(np.abs(res.coef).sum()), res.status,
+                         res.seconds, res.info)
