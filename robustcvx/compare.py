@@ -219,7 +219,7 @@ def compare(task: Any, epsilon: float, norm: str = "inf", box: Any = None, l1: f
             schedule: str = "none", seed: int = 0, solver: str = "auto", progress: bool = False, *,
             momentum: float = 0.0, device: str = "auto", pgd_steps: int = 10, pgd_step_size: float | None = None,
             init: str = "torch", attack_steps: int = 20, attack_restarts: int = 2, distance: bool = True,
-            tol: float = 1e-7, threads: int | None = None) -> CompareResult:
+            tol: float = 1e-7, threads: int | None = None, tie_break: str = "max-margin") -> CompareResult:
     """Train the exact model and the baselines on ``task``; measure them on one footing.
 
     ``task``: a :class:`~robustcvx.data.BinaryTask`, ``(X, y)`` or ``(X, y, X_test, y_test)``
@@ -227,15 +227,17 @@ def compare(task: Any, epsilon: float, norm: str = "inf", box: Any = None, l1: f
     may be a list (one baseline per optimizer and rate).  ``attack_steps`` / ``attack_restarts``
     configure the evaluation PGD attack; ``distance=False`` skips the projections onto the
     optimal set (a QP per baseline).  ``threads``: torch threads for training and the attack
-    (``None``: torch's setting).  Returns a :class:`CompareResult` (``to_dict()`` for JSON).
+    (``None``: torch's setting).  ``tie_break``: passed to :func:`robustcvx.solvers.solve` (the
+    optimum and the distances do not depend on it; the exact model's accuracies do).  Returns a :class:`CompareResult` (``to_dict()`` for JSON).
     """
     from .baselines.attack import pgd_accuracy
     from .baselines.train import relative_gap, train_baseline
     from .optimal_set import project_onto_optimal_set
-    from .solvers import solve
+    from .solvers import parse_solver, parse_tie_break, solve
 
     t_start = time.perf_counter()
     task = _as_task(task)
+    solver, tie_break = parse_solver(solver), parse_tie_break(tie_break)
     configs = baseline_configs(optimizers, epochs, lr, batch_size, schedule, seed, momentum=momentum,
                                device=device, pgd_steps=pgd_steps, pgd_step_size=pgd_step_size, init=init,
                                threads=threads)
@@ -250,7 +252,7 @@ def compare(task: Any, epsilon: float, norm: str = "inf", box: Any = None, l1: f
 
     errors: list[str] = []
     warns: list[str] = []
-    sol = solve(problem, solver)
+    sol = solve(problem, solver, tie_break=tie_break)
     optimum = float(sol.objective)
     if not sol.verified:
         errors.append(f"exact: the solver's answer did not verify ({sol.certificate.reason}); "
@@ -289,7 +291,7 @@ def compare(task: Any, epsilon: float, norm: str = "inf", box: Any = None, l1: f
 
     models = [evaluate("exact", "exact", sol.coef, sol.intercept, sol.objective, sol.seconds, [], None,
                        {"solver": sol.solver, "verified": bool(sol.verified), "tie_break": sol.tie_break,
-                        "certificate": sol.certificate.to_dict()})]
+                        "certificate": sol.certificate.to_dict(), "attempts": sol.attempts})]
     for name, cfg in configs:
         res = train_baseline(problem, cfg, optimum=optimum, eval_data=(Xe, ye), progress=progress, desc=name)
         if res.trace and res.trace[-1]["objective"] != res.objective:
@@ -300,7 +302,7 @@ def compare(task: Any, epsilon: float, norm: str = "inf", box: Any = None, l1: f
     data = task.info() if hasattr(task, "info") else {}
     settings = {"optimizers": [c.optimizer for _, c in configs], "epochs": configs[0][1].epochs,
                 "lr": _parse_lrs(lr), "batch_size": configs[0][1].batch_size, "schedule": configs[0][1].schedule,
-                "seed": int(seed), "solver": solver, "attack_steps": int(attack_steps),
+                "seed": int(seed), "solver": solver, "tie_break": tie_break, "attack_steps": int(attack_steps),
                 "attack_restarts": int(attack_restarts), "distance_tol": float(tol), "zero_tol": ZERO_TOL}
     return CompareResult(optimum, models, data, problem.describe(),
                          {"split": split, "n": int(len(ye))}, settings, errors, warns,

@@ -459,17 +459,18 @@ def run(config: ReproduceConfig | None = None, *, task: Any = None, progress: bo
     stream = stream or sys.stderr
     if bars is None:
         bars = progress and hasattr(stream, "isatty") and stream.isatty()
-    out = rio.ensure_dir(cfg.out)
     n_steps = 1 + (2 + 2 * len(eps)) + (1 + len(eps)) + 1 + len(FIGURES) + 1
     prog = Progress(n_steps, progress, stream)
 
-    t = prog.start(f"load {cfg.data}")
-    if task is None:
+    t = time.perf_counter()
+    if task is None:  # loaded before any progress line: a data error stays one line on stderr
         from .data import load_task
 
         task = load_task(cfg.data, data_dir=cfg.data_dir, seed=cfg.seed)
     for note in task.notes:
         print(note, file=stream, flush=True)
+    out = rio.ensure_dir(cfg.out)
+    prog.start(f"load {cfg.data}")
     X, y = task.X_train, task.y_train
     X_eval, y_eval, split = task.evaluation_split()
     box = _box_for(task)

@@ -278,3 +278,18 @@ def test_l1_ball_projection_is_the_euclidean_projection():
             solver="CLARABEL", tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
         np.testing.assert_allclose(p, x.value, atol=1e-6)
         assert np.abs(p).sum() <= 1.0 + 1e-12
+
+
+def test_progress_bar_goes_to_stderr(capsys):
+    X, y = unit_blobs()
+    train_baseline(RobustHingeProblem(X, y, 0.1), BaselineConfig(epochs=2), optimum=0.1, progress=True, desc="sgd")
+    captured = capsys.readouterr()
+    assert captured.out == "" and "sgd" in captured.err and "2/2" in captured.err
+
+
+def test_divergence_is_a_clear_error():
+    from robustcvx.baselines import TrainingDivergedError
+
+    X, y = unit_blobs()
+    with pytest.raises(TrainingDivergedError, match="lower the learning rate"):  # |w| x 1e20 per step
+        train_baseline(RobustHingeProblem(X, y, 0.1, l2=1e10), BaselineConfig(epochs=3, lr=1e10))

@@ -72,6 +72,10 @@ def bad(tmp_path_factory: pytest.TempPathFactory) -> Path:
     np.save(d / "single.npy", X)
     os.replace(d / "single.npy", d / "single.npz")
     (d / "binary.csv").write_bytes(bytes(range(256)))
+    text = (d / "good.csv").read_text()
+    (d / "trunc.csv").write_text(text[: len(text) // 2 + 7])  # cut in the middle of a row
+    packed = gzip.compress(text.encode())
+    (d / "trunc.csv.gz").write_bytes(packed[: len(packed) // 2])
     img = rng.integers(0, 255, size=(4, 2, 2))
     lab = np.array([0, 1, 0, 1])
     for name, images, labels in (
@@ -148,6 +152,8 @@ ROWS: list[tuple[str, str, tuple[str, ...], bool]] = [
     ("npz-wrong-magic", "solve --data npz:{d}/text.npz", ("not an .npz archive",), False),
     ("npz-is-npy", "solve --data npz:{d}/single.npz", ("single-array .npy",), False),
     ("csv-binary", "solve --data csv:{d}/binary.csv", ("not UTF-8 text",), False),
+    ("csv-truncated", "solve --data csv:{d}/trunc.csv", ("is ragged",), False),
+    ("csv-gzip-truncated", "solve --data csv:{d}/trunc.csv.gz", ("corrupt or truncated gzip",), True),
     # data sources and paths
     ("unknown-source", "solve --data imagenet:0,1", ("unknown data spec", "valid forms"), True),
     ("spec-without-classes", "solve --data mnist:0", ("needs two digit classes",), False),
@@ -200,7 +206,6 @@ ROWS: list[tuple[str, str, tuple[str, ...], bool]] = [
     ("reproduce-negative-epsilon", "reproduce --data npz:{d}/good.npz --epsilon -0.1 --out {out}/r", ("epsilon",), False),
     ("reproduce-bad-data", "reproduce --data npz:{d}/nan.npz --quick --out {out}/r", ("NaN or inf",), False),
     ("reproduce-out-under-a-file", "reproduce --data npz:{d}/good.npz --quick --out {d}/afile/r", ("afile",), False),
-    ("bench-negative-repeat", "bench --repeat -1 --out {out}/b.json", ("repeat",), False),
 ]
 
 # Per-command extras, so that the error row fails on its bad input and not on a missing option.
@@ -283,6 +288,36 @@ def test_bad_input_table_is_large_enough():
     assert len({r[0] for r in ROWS}) == len(ROWS)
     runnable = [r for r in ROWS if shlex.split(r[1])[0] in COMMANDS | {"bogus"}]
     assert len(runnable) >= 30
+
+
+def test_bench_bad_options(bad, tmp_path):
+    """The benchmark (``robustcvx bench`` or ``scripts/bench.py``) checks its options before it starts."""
+    if "bench" in COMMANDS:
+        bench = [sys.executable, "-m", "robustcvx", "bench"]
+    elif (REPO / "scripts" / "bench.py").is_file():
+        bench = [sys.executable, str(REPO / "scripts" / "bench.py")]
+    else:
+        pytest.skip("bench is not built yet")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    quick = ["--quick", "--no-cli", "--no-reference"]
+    rows = [
+        ("repeats-zero", [*quick, "--repeats", "0", "--out", str(tmp_path / "out0" / "b.json")], ("repeats",)),
+        ("out-under-a-file", [*quick, "--repeats", "1", "--out", f"{bad}/afile/b.json"], ("afile", "not a folder")),
+    ]
+
+    def run(row):
+        name, args, frags = row
+        proc = subprocess.run([*bench, *args], capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
+        return name, proc, frags
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(run, rows))
+    for name, proc, frags in results:
+        lines = [ln for ln in proc.stderr.strip().splitlines() if not ln.startswith(("Running HiGHS", "Includes third"))]
+        assert proc.returncode == 2, f"bench {name}: exit {proc.returncode}: {proc.stderr[-1500:]}"
+        assert "Traceback" not in proc.stderr and len(lines) == 1, f"bench {name}: {lines}"
+        assert all(f in lines[0] for f in frags), f"bench {name}: {lines[0]}"
+        assert proc.stdout == "", f"bench {name}: started before checking its options: {proc.stdout[:300]}"
 
 
 # --------------------------------------------------------------------------- data sets offline

@@ -106,6 +106,8 @@ def test_a_pgd_certificate_disagreement_is_an_error_not_averaged(task, monkeypat
     (dict(lr=-0.1), "learning rate must be > 0"),
     (dict(schedule="exp"), "unknown schedule"),
     (dict(attack_steps=0), "attack steps"),
+    (dict(solver="gurobi"), "unknown solver"),
+    (dict(tie_break="min-norm"), "unknown tie_break"),
 ])
 def test_bad_options(task, kwargs, match):
     with pytest.raises(OptionError, match=match):
@@ -166,6 +168,7 @@ def test_cli_table(npz_path):
     (["--optimizer", "newton"], "unknown optimizer"),
     (["--schedule", "warm"], "unknown schedule"),
     (["--epochs", "two"], "invalid int value"),
+    (["--solver", "mosek"], "unknown solver"),
 ])
 def test_cli_bad_options_exit_2_with_one_line(npz_path, args, match):
     r = _cli("--data", f"npz:{npz_path}", "--epsilon", "0.1", *args)

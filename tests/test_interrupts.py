@@ -42,11 +42,11 @@ def _own_lines(stderr: str) -> list[str]:
     return [ln for ln in stderr.strip().splitlines() if ln and not ln.startswith(HIGHS_BANNER)]
 
 
-def _interrupt_when(proc: subprocess.Popen, ready, timeout: float = 90.0) -> list[str]:
-    """Read stderr lines until ``ready(lines)``; then send SIGINT and return the lines read so far."""
+def _interrupt_when(proc: subprocess.Popen, ready, timeout: float = 90.0, stream: str = "stderr") -> list[str]:
+    """Read lines of ``stream`` until ``ready(lines)``; then send SIGINT and return the lines read so far."""
     lines: list[str] = []
     deadline = time.monotonic() + timeout
-    fd = proc.stderr.fileno()
+    fd = getattr(proc, stream).fileno()
     buf = b""
     while time.monotonic() < deadline:
         if ready(lines):
@@ -71,7 +71,7 @@ def _finish(proc: subprocess.Popen) -> tuple[str, str]:
 
 
 def _no_temp_files(folder: Path) -> None:
-    stray = [p.name for p in folder.rglob(".*")]
+    stray = [p.name for p in folder.rglob("*") if p.name.startswith((".", "tmp")) or ".tmp" in p.name]
     assert not stray, f"temporary files left behind: {stray}"
 
 
@@ -193,7 +193,30 @@ def test_sigint_during_reproduce(tmp_path, npz):
     assert "summary.json" not in [p.name for p in written]  # the run did not finish
 
 
+def _bench_command() -> list[str] | None:
+    """``robustcvx bench`` once it is a command, else ``scripts/bench.py`` if present."""
+    if "bench" in _commands():
+        return [sys.executable, "-m", "robustcvx", "bench"]
+    script = REPO / "scripts" / "bench.py"
+    return [sys.executable, str(script)] if script.is_file() else None
+
+
 def test_sigint_during_bench(tmp_path):
-    if "bench" not in _commands():
+    bench = _bench_command()
+    if bench is None:
         pytest.skip("bench is not built yet")
-    pytest.skip("bench command exists: add its interrupt test")  # pragma: no cover
+    out = tmp_path / "results"
+    out.mkdir()
+    proc = subprocess.Popen([*bench, "--quick", "--no-cli", "--no-reference", "--repeats", "1",
+                             "--out", str(out / "bench.json")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=_env(tmp_path), cwd=tmp_path)
+    # interrupt while it solves the first workload (announced on stdout)
+    _interrupt_when(proc, lambda lines: any(ln.startswith("==") for ln in lines), stream="stdout")
+    _, rest = _finish(proc)
+    own = _own_lines(rest)
+    assert proc.returncode == 130, (proc.returncode, rest[-3000:])
+    assert own == [INTERRUPTED] or (len(own) == 1 and "interrupted" in own[0]), rest[-3000:]
+    assert "Traceback" not in rest
+    _no_temp_files(out)
+    assert all(_complete(p) for p in out.iterdir())
+    assert not (out / "bench.json").exists()  # the run did not finish

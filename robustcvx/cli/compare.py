@@ -42,6 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=None,
                    help="torch threads for training and the attack (default: torch's; 1 is often faster on a busy machine)")
     p.add_argument("--solver", default="auto", help="exact solver: auto | fast | highs | clarabel (default auto)")
+    p.add_argument("--tie-break", default="max-margin", dest="tie_break",
+                   help="exact model for degenerate (zero-loss) optima: max-margin (default) or none (the solver's "
+                        "vertex, faster); the optimum and the distances do not depend on it")
     p.add_argument("--no-distance", action="store_true", dest="no_distance",
                    help="skip the distance to the set of optima (one QP per baseline)")
     p.add_argument("--save", default=None, metavar="FILE.json", help="also write the JSON result to FILE.json")
@@ -60,13 +63,16 @@ def run(args: argparse.Namespace) -> int:
         if value < 1:
             from ..errors import OptionError
             raise OptionError(f"{name} must be >= 1, got {value}")
+    from ..solvers import parse_solver, parse_tie_break
+    parse_solver(args.solver)
+    parse_tie_break(args.tie_break)
     task = load(args)
     progress = not args.json and sys.stderr.isatty()
     result = compare(task, args.epsilon, norm=args.norm, box=args.box, l1=args.l1, l2=args.l2,
                      optimizers=args.optimizer, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
                      schedule=args.schedule, seed=args.seed, solver=args.solver, progress=progress,
                      attack_steps=args.attack_steps, attack_restarts=args.attack_restarts,
-                     distance=not args.no_distance, **_floats(extra))
+                     distance=not args.no_distance, tie_break=args.tie_break, **_floats(extra))
     record = result.to_dict()
     if args.save:
         from ..io import write_json

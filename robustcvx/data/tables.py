@@ -108,11 +108,16 @@ def _diagnose(rows: list[tuple[int, str]], path: Path) -> DataError:
 def read_csv_table(path: Path) -> tuple[np.ndarray, bool]:
     """Parse a numeric csv (gzipped or not) into a float64 table; returns ``(table, header_skipped)``."""
     data = _read_file(path, "csv")
-    try:
-        if data.startswith(b"\x1f\x8b"):
+    if data.startswith(b"\x1f\x8b"):
+        try:
             data = zlib.decompress(data, wbits=31)
+        except zlib.error as exc:
+            raise DataError(
+                f"csv file {path} is a corrupt or truncated gzip file ({_one_line(exc)}); re-download or replace it"
+            ) from None
+    try:
         text = data.decode("utf-8-sig")
-    except (zlib.error, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise DataError(f"csv file {path} is not UTF-8 text ({_one_line(exc)}); pass a comma-separated text file") from None
     rows = [(i + 1, line) for i, line in enumerate(text.splitlines()) if line.strip()]
     header = bool(rows) and not all(_is_number(f) for f in rows[0][1].split(","))
