@@ -237,11 +237,12 @@ def machine_info() -> dict:
         info["load_average"] = os.getloadavg()
     except OSError:
         pass
-    for mod in ("numpy", "scipy", "highspy", "cvxpy", "clarabel", "torch"):
+    from importlib import metadata
+
+    for mod in ("numpy", "scipy", "highspy", "cvxpy", "clarabel", "torch", "matplotlib"):
         try:
-            m = __import__(mod)
-            info[f"{mod}_version"] = getattr(m, "__version__", None) or str(getattr(m, "HIGHS_VERSION_MAJOR", "?"))
-        except Exception:
+            info[f"{mod}_version"] = metadata.version(mod)
+        except metadata.PackageNotFoundError:
             info[f"{mod}_version"] = None
     return info
 
@@ -282,6 +283,7 @@ def plot_scaling(points: list[dict], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".png", delete=False) as tmp:
         fig.savefig(tmp.name, dpi=120)
+    os.chmod(tmp.name, 0o644)
     os.replace(tmp.name, path)
     plt.close(fig)
 
@@ -292,6 +294,7 @@ def _write_json(path: Path, obj: Any) -> None:
     with os.fdopen(fd, "w") as f:
         json.dump(obj, f, indent=2, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o))
         f.write("\n")
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
 
 
@@ -319,6 +322,8 @@ def run_bench(out: str | os.PathLike = "results/bench.json", quick: bool = False
     and ``bench_scaling.png`` beside it; return the report."""
     out = Path(out)
     refs = ("HIGHS", "CLARABEL") if references else ()
+    if quick:
+        repeats = min(repeats, 1)
     t_start = time.perf_counter()
     report: dict[str, Any] = {"machine": machine_info(), "quick": quick, "workloads": [], "scaling": {},
                               "settings": {"repeats": repeats, "sgd": {"epochs": SGD_EPOCHS, "lr": SGD_LR,
@@ -341,10 +346,10 @@ def run_bench(out: str | os.PathLike = "results/bench.json", quick: bool = False
     for n in sizes:
         X, y = synthetic(n)
         r = bench_workload(f"synthetic n={n:.0e}", X, y, 0.1, repeats=repeats if n <= 100_000 else 1,
-                           sgd=n <= 100_000, references=refs if n <= 10_000 else (), log=log)
-        if n > 10_000:
+                           sgd=n <= 100_000, references=refs if n <= 10_000 and not quick else (), log=log)
+        if n > 10_000 or quick:
             for key in ("cvxpy_highs", "cvxpy_clarabel"):
-                r[key] = {"skipped": f"n = {n:,}: the reference LP would take well over 3 minutes"}
+                r[key] = {"skipped": f"n = {n:,}: the reference LP takes minutes" + (" (--quick)" if quick else "")}
         rows.append(r)
         points.append(r)
         del X, y

@@ -275,7 +275,7 @@ def compare(task: Any, epsilon: float, norm: str = "inf", box: Any = None, l1: f
             errors.append(f"{name}: PGD accuracy {pgd!r} != exact certified accuracy {cert!r} on the {split} split "
                           f"(epsilon {eps:g}, norm {norm}); the attack or the certificate is wrong")
         dist = None
-        if distance:
+        if distance or kind == "exact":  # the exact model is in the set: no QP solved
             try:
                 proj = project_onto_optimal_set(problem, w, b, optimum, tol, hint=(sol.coef, sol.intercept))
                 dist = float(proj.distance)

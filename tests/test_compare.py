@@ -84,6 +84,7 @@ def test_learning_rate_sweep_and_arrays_as_task():
     res = compare((X, y), 0.1, optimizers="sgd", lr=[0.1, 0.01], distance=False, **SMALL)
     assert [m.name for m in res.models] == ["exact", "sgd@lr=0.1", "sgd@lr=0.01"]
     assert res.models[1].distance_to_optimal_set is None and res.evaluation["split"] == "train"
+    assert res.models[0].distance_to_optimal_set == 0.0
     assert res.ok
 
 

@@ -171,16 +171,21 @@ class _Data:
         return ap, -ap
 
     def gradients(self, rows: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``g+- = sum_i weights_i a+-_i`` over ``rows`` (length-d vectors; one pass over ``X``)."""
-        v = np.zeros(self.n)
-        v[rows] = weights * self.y[rows]
-        g = v @ self.X
+        """``g+- = sum_i weights_i a+-_i`` over ``rows`` (length-d vectors): one streaming pass
+        over ``X``, or a gather of the rows when they are few."""
+        X = self.X
+        if rows.size * 8 < self.n:
+            g = (weights * self.y[rows]) @ X[rows]
+        else:
+            v = np.zeros(self.n)
+            v[rows] = weights * self.y[rows]
+            g = v @ X
         if self.kind != "box":
             return g, -g
         sp, sm = g.copy(), -g
         for s in range(0, rows.size, CHUNK):
             r, wt = rows[s:s + CHUNK], weights[s:s + CHUNK]
-            Cp, Cm = _box_block(self.X[r], self.y[r], self.eps, self.box)
+            Cp, Cm = _box_block(X[r], self.y[r], self.eps, self.box)
             sp -= wt @ Cp
             sm -= wt @ Cm
         return sp, sm
@@ -193,20 +198,33 @@ class _Data:
             return self.eps * float(np.abs(w).max(initial=0.0))
         return 0.0
 
-    def hinge(self, F: np.ndarray, wF: np.ndarray, b: float) -> np.ndarray:
-        """``h_i = 1 - y_i (x_i.w + b) + pen_i(w)`` for every sample; ``w`` lives on ``F``."""
+    def hinge(self, F: np.ndarray, wF: np.ndarray, b: float, rows: np.ndarray | None = None) -> np.ndarray:
+        """``h_i = 1 - y_i (x_i.w + b) + pen_i(w)`` (``w`` lives on ``F``) for every sample, or
+        for ``rows`` only (``-inf`` elsewhere)."""
         nz = wF != 0
         F, wF = F[nz], wF[nz]
-        w = np.zeros(self.d)
-        w[F] = wF
-        out = 1.0 - self.y * (self.X @ w + b) if F.size else 1.0 - self.y * b
+        X, y = self.X, self.y
+        if rows is None:
+            w = np.zeros(self.d)
+            w[F] = wF
+            out = 1.0 - y * (X @ w + b) if F.size else 1.0 - y * b
+            idx = None
+        else:
+            out = np.full(self.n, -INF)
+            m = (X[np.ix_(rows, F)] @ wF) if F.size else np.zeros(rows.size)
+            out[rows] = 1.0 - y[rows] * (m + b)
+            idx = rows
         if self.kind != "box":
-            return out + self.penalty_scalar(wF)
+            if idx is None:
+                return out + self.penalty_scalar(wF)
+            out[idx] += self.penalty_scalar(wF)
+            return out
         wp, wm = np.maximum(wF, 0.0), np.maximum(-wF, 0.0)
-        for s in range(0, self.n, CHUNK):
-            e = min(s + CHUNK, self.n)
-            Cp, Cm = _box_block(self.X[s:e, F], self.y[s:e], self.eps, self.box)
-            out[s:e] += Cp @ wp + Cm @ wm
+        allrows = np.arange(self.n) if idx is None else idx
+        for s in range(0, allrows.size, CHUNK):
+            r = allrows[s:s + CHUNK]
+            Cp, Cm = _box_block(X[np.ix_(r, F)], y[r], self.eps, self.box)
+            out[r] += Cp @ wp + Cm @ wm
         return out
 
 
@@ -588,7 +606,7 @@ def _refocus(model: _Model, opt: _Options, drop_features: bool, universe: np.nda
     band_p = opt.band_p if band_p is None else band_p
     data = model.data
     alpha, wF, b = model.last
-    h = data.hinge(model.F, wF, b)
+    h = data.hinge(model.F, wF, b, None if universe is None else np.nonzero(universe)[0])
     idle_s, idle_f = getattr(model, "idle_s", None), getattr(model, "idle_f", None)
     if idle_s is not None and idle_s.size == model.S.size and idle_f.size == model.F.size:
         model.prune(idle_s & (h[model.S] < -band), idle_f & drop_features)
@@ -608,6 +626,7 @@ def _rounds(model: _Model, opt: _Options, universe: np.ndarray | None, log: list
     (primal/dual of the problem over ``universe``, scaled by ``model.upper``)."""
     data = model.data
     n, d, tol = data.n, data.d, opt.tol
+    urows = None if universe is None else np.nonzero(universe)[0]
     for rnd in range(opt.max_rounds):
         tl = time.perf_counter()
         lp_status = model.run()
@@ -617,7 +636,7 @@ def _rounds(model: _Model, opt: _Options, universe: np.ndarray | None, log: list
         tp = time.perf_counter()
         alpha_S, wF, b = model.solution()
         F, S, P = model.F, model.S, model.P
-        h = data.hinge(F, wF, b)
+        h = data.hinge(F, wF, b, urows)
         alpha = model.last_alpha = model.full_alpha(alpha_S)
         # samples: outside S and P a positive hinge; in P, alpha_i off its complementary bound
         cand = np.ones(n, dtype=bool) if universe is None else universe.copy()
