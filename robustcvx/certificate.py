@@ -164,9 +164,9 @@ def certify_solution(problem: RobustHingeProblem, w: np.ndarray, b: float,
     s = max(1.0, problem.epsilon * float(a.sum()))
     reasons: list[str] = []
     notes: list[str] = []
-    if infeas > feas_tol * s:
+    if not infeas <= feas_tol * s:  # written so that NaN (overflow) fails too
         reasons.append(f"dual point infeasible by {infeas:.3g} (> {feas_tol * s:.1g})")
-    if gap > gap_tol * scale:
+    if not gap <= gap_tol * scale:
         reasons.append(f"duality gap {gap:.3g} exceeds {gap_tol * scale:.1g}")
     if claimed is not None and np.isfinite(claimed) and abs(claimed - primal) > gap_tol * scale:
         notes.append(f"solver claimed objective {claimed:.10g} but (w, b) gives {primal:.10g}")

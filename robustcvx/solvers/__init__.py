@@ -39,6 +39,10 @@ def _attempt(backend, problem, warm_start) -> tuple[BackendResult | None, Certif
     except Exception as exc:  # a backend failure must never reach the user as a traceback
         return None, None, {"solver": backend.name, "status": f"error: {type(exc).__name__}: {exc}"[:300],
                             "verified": False, "seconds": time.perf_counter() - t0}
+    coef = np.asarray(res.coef, dtype=float).reshape(-1)
+    if coef.shape[0] != problem.d or not (np.isfinite(coef).all() and np.isfinite(res.intercept)):
+        return None, None, {"solver": backend.name, "verified": False, "seconds": time.perf_counter() - t0,
+                            "status": f"{res.status}, but returned no usable point (wrong size, NaN or inf)"}
     cert = certify_solution(problem, res.coef, res.intercept, res.alpha, claimed=res.objective)
     info = {"solver": backend.name, "status": res.status, "verified": cert.verified,
             "gap": cert.gap, "seconds": res.seconds}
