@@ -96,10 +96,11 @@ class CompareResult:
         raise KeyError(name)
 
     def to_dict(self) -> dict:
-        return {"optimum": float(self.optimum), "models": [m.to_dict() for m in self.models], "data": self.data,
-                "problem": self.problem, "evaluation": self.evaluation, "settings": self.settings,
-                "errors": list(self.errors), "warnings": list(self.warnings), "ok": self.ok,
-                "seconds": float(self.seconds)}
+        """JSON-safe (non-finite numbers, e.g. in a failed solver attempt, become ``None``)."""
+        return _json_safe({"optimum": float(self.optimum), "models": [m.to_dict() for m in self.models],
+                           "data": self.data, "problem": self.problem, "evaluation": self.evaluation,
+                           "settings": self.settings, "errors": list(self.errors), "warnings": list(self.warnings),
+                           "ok": self.ok, "seconds": float(self.seconds)})
 
     def table(self) -> str:
         """The comparison as a fixed-width text table."""
@@ -126,6 +127,22 @@ class CompareResult:
 
 
 # ----------------------------------------------------------------------------- helpers
+def _json_safe(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _json_safe(obj.tolist())
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if np.isfinite(obj) else None
+    return obj
+
+
 @dataclass
 class _Task:
     """Minimal task for ``compare((X, y))`` or ``compare((X, y, X_test, y_test))``."""

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -72,7 +71,6 @@ def test_compare_is_deterministic_and_dict_has_the_contract_keys(task):
                           "pgd_accuracy", "seconds", "trace", "distance_to_optimal_set"}
     # the JSON coefficients reproduce the reported objective exactly
     from robustcvx.problems import RobustHingeProblem
-    from robustcvx.data import BinaryTask  # noqa: F401
     X, y = make_blobs(n=90, d=6, sep=0.7, seed=31, signed=False)
     p = RobustHingeProblem(X[:60], y[:60], 0.1)
     for m in a["models"]:

@@ -27,7 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import OptionError
-from ..linear import as_linear, check_dimension
+from ..linear import as_linear
 from ..norms import parse_norm
 from ..validation import check_box, check_box_contains, check_epsilon, check_features
 from ._torch import import_torch, num_threads, resolve_device
