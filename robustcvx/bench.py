@@ -26,12 +26,12 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+from .io import savefig, write_text
 
 FASHION_DIR = "/usr/share/datasets/fashion-mnist"
 FASHION_SPEC = f"idx:{FASHION_DIR}:0,1"
@@ -280,22 +280,13 @@ def plot_scaling(points: list[dict], path: Path) -> None:
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".png", delete=False) as tmp:
-        fig.savefig(tmp.name, dpi=120)
-    os.chmod(tmp.name, 0o644)
-    os.replace(tmp.name, path)
+    savefig(fig, path, dpi=120)
     plt.close(fig)
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".json.tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(obj, f, indent=2, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o))
-        f.write("\n")
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    """Atomic JSON (temp file + rename, removed on error or Ctrl-C)."""
+    write_text(path, json.dumps(obj, indent=2, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)) + "\n")
 
 
 def _table(rows: list[dict]) -> str:

@@ -294,7 +294,8 @@ def compare(task: Any, epsilon: float, norm: str = "inf", box: Any = None, l1: f
         dist = None
         if distance or kind == "exact":  # the exact model is in the set: no QP solved
             try:
-                proj = project_onto_optimal_set(problem, w, b, optimum, tol, hint=(sol.coef, sol.intercept))
+                proj = project_onto_optimal_set(problem, w, b, optimum, tol, hint=(sol.coef, sol.intercept),
+                                                dual=sol.dual)
                 dist = float(proj.distance)
                 info = dict(info, projection=proj.to_dict())
                 if proj.status not in ("optimal", "inside"):

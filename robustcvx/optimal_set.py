@@ -16,11 +16,12 @@ exactly, as a convex QP (an SOCP for the l2 threat): minimise ``||w - w0||^2 + (
 cvxpy and Clarabel.  The box penalty uses the split ``w = w+ - w-`` with non-negative costs: for
 a fixed ``w`` the tight split minimises every constraint, so the projection is exact.
 
-Only samples with a positive hinge term at the projection matter, so the QP is solved over a
-working set of samples (the others' hinge terms bounded below by 0, a relaxation) that grows
-until no other sample has a positive hinge term at the answer -- which is then the projection onto
-the full set.  Cost: one Clarabel solve per round, dominated by (working set) x d; on the full
-Fashion-MNIST 0-vs-1 problem (12,000 x 784, epsilon 0.1) about 3,500 samples and 1-2 minutes.
+Only the samples near the kink of their hinge at the projection need a constraint of their own:
+the QP is solved over a relaxation in which the other samples' hinge terms ``max(0, z_i)`` are
+bounded below by ``z_i`` (all such samples together: one linear term) or by 0, guessed from the
+model and the exact solution; when every guess holds at the answer, the answer is the projection
+onto the full set, else the samples guessed wrong get their own constraints and the QP is solved
+again (see :func:`project_onto_optimal_set`).
 """
 
 from __future__ import annotations
@@ -85,16 +86,15 @@ def _split_costs(C: np.ndarray, eps: float):
     return mask, _sparse_if_worth_it(R)
 
 
-def _solve_projection(problem: RobustHingeProblem, rows: np.ndarray, w0: np.ndarray, b0: float, level: float,
-                      solver: str):
-    """Project ``(w0, b0)`` onto ``{(1/n) sum_{i in rows} h_i + reg <= level}`` (a relaxation of the
-    optimal set: the other samples' hinge terms are replaced by their lower bound 0)."""
+def _solve_projection(problem: RobustHingeProblem, kink: np.ndarray, pos: np.ndarray, w0: np.ndarray, b0: float,
+                      level: float, solver: str):
+    """Project ``(w0, b0)`` onto the relaxation of the optimal set in which the hinge term
+    ``max(0, z_i)`` is kept for the samples in ``kink``, replaced by ``z_i`` (<= it) for those in
+    ``pos`` -- one aggregated linear term -- and by 0 (<= it) for all others."""
     import cvxpy as cp
 
     n, d = problem.n, problem.d
-    X = _sparse_if_worth_it(problem.X[rows])
-    y = problem.y[rows]
-    m = int(rows.size)
+    m = int(kink.size)
     bv = cp.Variable()
     cons = []
     l1_term = None
@@ -107,7 +107,7 @@ def _solve_projection(problem: RobustHingeProblem, rows: np.ndarray, w0: np.ndar
         pen = 0.0
         if m:
             for C, var, total in zip(problem.box_costs(), (wp, wm), (sp_, sm_)):
-                mask, R = _split_costs(C[rows], problem.epsilon)
+                mask, R = _split_costs(C[kink], problem.epsilon)
                 pen = pen + R @ var
                 if mask.any():
                     pen = pen + problem.epsilon * mask * total
@@ -132,13 +132,23 @@ def _solve_projection(problem: RobustHingeProblem, rows: np.ndarray, w0: np.ndar
     value = 0.0
     if m:
         xi = cp.Variable(m, nonneg=True)
-        cons.append(xi >= 1 - cp.multiply(y, X @ wv + bv) + pen)
+        X = _sparse_if_worth_it(problem.X[kink])
+        cons.append(xi >= 1 - cp.multiply(problem.y[kink], X @ wv + bv) + pen)
         value = cp.sum(xi) / n
+    if pos.size:  # sum over pos of z_i = 1 - y_i (w.x_i + b) + pen_i(w), as one linear expression
+        ys = problem.y[pos]
+        agg = float(pos.size) - (ys @ problem.X[pos]) @ wv - float(ys.sum()) * bv
+        if problem.uses_box:
+            Cp, Cm = problem.box_costs()
+            agg = agg + Cp[pos].sum(axis=0) @ wp + Cm[pos].sum(axis=0) @ wm
+        elif problem.epsilon > 0:
+            agg = agg + float(pos.size) * pen
+        value = value + agg / n
     if problem.l1 > 0:
         value = value + problem.l1 * l1_term
     if problem.l2 > 0:
         value = value + 0.5 * problem.l2 * cp.sum_squares(wv)
-    if m or problem.l1 > 0 or problem.l2 > 0:
+    if m or pos.size or problem.l1 > 0 or problem.l2 > 0:
         cons.append(value <= level)
     prob = cp.Problem(cp.Minimize(cp.sum_squares(wv - w0) + cp.square(bv - b0)), cons)
     with warnings.catch_warnings():
@@ -153,20 +163,28 @@ def _solve_projection(problem: RobustHingeProblem, rows: np.ndarray, w0: np.ndar
 
 
 def _hinge_arg(problem: RobustHingeProblem, w: np.ndarray, b: float) -> np.ndarray:
-    """``1 - y_i f(x_i) + pen_i(w)`` (the hinge term of sample ``i`` is its positive part)."""
+    """``z_i = 1 - y_i f(x_i) + pen_i(w)`` (the hinge term of sample ``i`` is ``max(0, z_i)``)."""
     return 1.0 - problem.margins(w, b) + problem.penalty(w)
 
 
 def project_onto_optimal_set(problem: RobustHingeProblem, w: np.ndarray, b: float, optimum: float,
                              tol: float = 1e-7, solver: str = "CLARABEL", hint: tuple | None = None,
-                             band: float = 0.1, max_rounds: int = 50) -> Projection:
+                             band: float = 0.05, max_rounds: int = 50, dual: np.ndarray | None = None) -> Projection:
     """Euclidean projection of ``(w, b)`` onto ``{P <= optimum + tol}`` (see the module docstring).
 
-    Solved exactly by a working set of samples: the QP keeps the hinge terms of the samples in the
-    set and bounds the others below by 0, a relaxation; when no other sample has a positive hinge
-    term at its projection, that point is in the optimal set and hence its projection.  The set
-    starts with the samples whose hinge argument exceeds ``-band`` at ``(w, b)`` or at ``hint``
-    (e.g. the exact solution ``(w*, b*)``), and grows by the violators.
+    Solved exactly with a working set.  Each sample's hinge term ``max(0, z_i)`` is kept as is
+    (samples near the kink), or bounded below by ``z_i`` (samples expected to have a positive
+    loss: all of them together are one linear term) or by 0 (samples expected to have none).
+    The QP over this relaxation of the optimal set is small; when at its answer every guess holds
+    (``z_i >= 0`` resp. ``z_i <= 0``) the answer lies in the optimal set, so it is the projection;
+    otherwise the samples guessed wrong join the kept ones and the QP is solved again.  The
+    guesses come from ``(w, b)`` and ``hint`` (an optimal ``(w*, b*)``, e.g. the exact solution):
+    a sample is kept unless ``z_i`` is beyond ``band`` on the same side at both.
+    ``band = inf`` keeps every sample (one QP over the whole problem).  Better guesses come from
+    ``dual``, the optimal multipliers ``alpha`` of the margin rows (``0 <= alpha_i <= 1/n``, as in
+    :attr:`Solution.dual <robustcvx.solvers.Solution>`): by complementary slackness *every* optimal
+    model has ``z_i >= 0`` where ``alpha_i = 1/n`` and ``z_i <= 0`` where ``alpha_i = 0``, so only
+    the samples with ``alpha_i`` strictly inside need a constraint of their own.
     """
     w0 = np.asarray(w, dtype=np.float64).reshape(-1)
     b0 = float(b)
@@ -182,31 +200,45 @@ def project_onto_optimal_set(problem: RobustHingeProblem, w: np.ndarray, b: floa
     if obj0 <= level:
         return Projection(w0.copy(), b0, 0.0, obj0, "inside", time.perf_counter() - t0, True)
 
-    active = _hinge_arg(problem, w0, b0) > -band
-    if hint is not None:
-        hw, hb = hint
-        active |= _hinge_arg(problem, np.asarray(hw, dtype=np.float64).reshape(-1), float(hb)) > -band
+    alpha = None if dual is None else np.asarray(dual, dtype=np.float64).reshape(-1) * problem.n
+    if alpha is not None and alpha.shape[0] == problem.n and np.isfinite(alpha).all() and np.isfinite(band):
+        pos, zero = alpha >= 1.0 - 1e-6, alpha <= 1e-6
+    else:
+        guesses = [_hinge_arg(problem, w0, b0)]
+        if hint is not None:
+            hw, hb = hint
+            guesses.append(_hinge_arg(problem, np.asarray(hw, dtype=np.float64).reshape(-1), float(hb)))
+        pos = np.logical_and.reduce([z > band for z in guesses])
+        zero = np.logical_and.reduce([z < -band for z in guesses])
     viol_tol = 1e-10
     for rounds in range(1, max_rounds + 1):
-        rows = np.flatnonzero(active)
-        w1, b1, status = _solve_projection(problem, rows, w0, b0, level, solver)
+        kink = ~(pos | zero)
+        w1, b1, status = _solve_projection(problem, np.flatnonzero(kink), np.flatnonzero(pos), w0, b0, level,
+                                           solver)
         z = _hinge_arg(problem, w1, b1)
-        new = (z > viol_tol) & ~active
-        if not new.any():
+        wrong = (pos & (z < -viol_tol)) | (zero & (z > viol_tol))
+        if not wrong.any():
             break
-        active |= new
-    else:  # pragma: no cover - every round adds samples; past max_rounds solve with all of them
-        active[:] = True
-        w1, b1, status = _solve_projection(problem, np.arange(problem.n), w0, b0, level, solver)
+        # the guesses that failed, and those now close to the kink, are kept from now on
+        near = np.abs(z) < 0.5 * band if np.isfinite(band) else np.zeros_like(wrong)
+        moved = wrong | ((pos | zero) & near)
+        pos &= ~moved
+        zero &= ~moved
+    else:  # pragma: no cover - the kept set grows every round; past max_rounds keep every sample
+        pos[:] = False
+        zero[:] = False
+        w1, b1, status = _solve_projection(problem, np.arange(problem.n), np.arange(0), w0, b0, level, solver)
+    working = int(problem.n - pos.sum() - zero.sum())
     dist = float(np.sqrt(np.sum((w1 - w0) ** 2) + (b1 - b0) ** 2))
     return Projection(w1, b1, dist, problem.objective(w1, b1), status, time.perf_counter() - t0, False, rounds,
-                      int(active.sum()))
+                      working)
 
 
 def distance_to_optimal_set(problem: RobustHingeProblem, w: np.ndarray, b: float, optimum: float,
-                            tol: float = 1e-7, hint: tuple | None = None) -> float:
+                            tol: float = 1e-7, hint: tuple | None = None, dual: np.ndarray | None = None) -> float:
     """``min ||(w', b') - (w, b)||_2`` over the models whose objective is ``<= optimum + tol``.
 
-    ``hint``: an optimal ``(w*, b*)`` if known (speeds up the working set; the answer is the same).
+    ``hint`` (an optimal ``(w*, b*)``) and ``dual`` (its multipliers, ``Solution.dual``) only
+    speed up the computation; the answer is the same without them.
     """
-    return project_onto_optimal_set(problem, w, b, optimum, tol, hint=hint).distance
+    return project_onto_optimal_set(problem, w, b, optimum, tol, hint=hint, dual=dual).distance

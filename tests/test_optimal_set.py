@@ -77,6 +77,8 @@ def test_projection_matches_an_independent_formulation(norm, box, l1, l2):
     rng = np.random.default_rng(5)
     w0, b0 = sol.coef + rng.normal(size=4), sol.intercept + 0.5
     proj = project_onto_optimal_set(p, w0, b0, sol.objective, 1e-7, hint=(sol.coef, sol.intercept))
+    assert project_onto_optimal_set(p, w0, b0, sol.objective, 1e-7, dual=sol.dual).distance == \
+        pytest.approx(proj.distance, rel=1e-6, abs=1e-8)
     # the same set written with cp.pos and the penalty as a plain expression (Clarabel, no working set)
     w, b = cp.Variable(4), cp.Variable()
     if box is not None:
@@ -101,9 +103,17 @@ def test_working_set_gives_the_full_answer():
     w0, b0 = 1.5 * sol.coef + 0.05, sol.intercept
     full = project_onto_optimal_set(p, w0, b0, sol.objective, band=np.inf)
     assert full.working_set == 60 and full.rounds == 1
-    small = project_onto_optimal_set(p, w0, b0, sol.objective, band=-10.0)  # starts empty, grows
-    assert small.rounds >= 2 and small.working_set < 60
-    assert small.distance == pytest.approx(full.distance, rel=1e-6)
+    for band in (0.0, 0.05, 0.5):
+        for hint in (None, (sol.coef, sol.intercept)):
+            small = project_onto_optimal_set(p, w0, b0, sol.objective, band=band, hint=hint)
+            assert small.working_set < 60
+            assert small.distance == pytest.approx(full.distance, rel=1e-6)
+    with_dual = project_onto_optimal_set(p, w0, b0, sol.objective, dual=sol.dual)
+    assert with_dual.working_set < 60 and with_dual.distance == pytest.approx(full.distance, rel=1e-6)
+    wrong_dual = project_onto_optimal_set(p, w0, b0, sol.objective, dual=np.full(60, 1 / 60))  # all guessed "pos"
+    assert wrong_dual.rounds >= 2 and wrong_dual.distance == pytest.approx(full.distance, rel=1e-6)
+    # guessing from w0 alone (no hint) with band 0 guesses every sample, and some guesses fail
+    assert project_onto_optimal_set(p, w0, b0, sol.objective, band=0.0).rounds >= 2
 
 
 def test_exact_solution_is_in_its_optimal_set_and_inputs_are_checked():

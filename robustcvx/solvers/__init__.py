@@ -55,10 +55,22 @@ def _max_margin(problem: RobustHingeProblem, sol: Solution) -> Solution:
     """Replace a degenerate (zero-loss) optimum by the max-margin one, if that verifies."""
     from .cvxpy_backend import solve_max_margin
 
+    from . import fast
+
     solver = "CLARABEL" if problem.dual_norm == "2" else "HIGHS"  # min ||w||_2 is an SOCP
     try:
         with native_stdout_silenced():
-            res = solve_max_margin(problem, solver, start=(sol.coef, sol.intercept))
+            res = None
+            if fast.supports_max_margin(problem):  # the working-set dual LP, ~10x faster
+                try:
+                    res = fast.solve_max_margin_fast(problem)
+                    solver = "FAST"
+                except Exception:
+                    res = None
+            if res is None or not (np.isfinite(res.coef).all() and np.isfinite(res.intercept)) or \
+                    not certify_solution(problem, res.coef, res.intercept, np.zeros(problem.n)).verified:
+                solver = "CLARABEL" if problem.dual_norm == "2" else "HIGHS"
+                res = solve_max_margin(problem, solver, start=(sol.coef, sol.intercept))
     except Exception as exc:
         sol.attempts.append({"solver": f"max-margin/{solver.lower()}", "status": f"error: {exc}"[:300],
                              "verified": False})

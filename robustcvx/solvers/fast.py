@@ -90,33 +90,16 @@ def _kind(problem: RobustHingeProblem) -> str:
     return {"inf": "l1", "1": "linf"}.get(problem.norm, "none")
 
 
-_BANNER_SHOWN: list[bool] = []
 
 
 def _new_highs():
     """A silent ``highspy.Highs`` with tight tolerances (its one-time banner is kept off stdout)."""
     import highspy
 
-    saved = None
-    if not _BANNER_SHOWN:            # highspy prints its banner to C stdout once per process
-        try:
-            sys.stdout.flush()
-            saved = os.dup(1)
-            os.dup2(2, 1)
-        except (OSError, ValueError, AttributeError):
-            saved = None
-    try:
+    from .quiet import native_stdout_silenced
+
+    with native_stdout_silenced():  # highspy prints its banner once per process
         h = highspy.Highs()
-    finally:
-        if saved is not None:
-            try:
-                import ctypes
-                ctypes.CDLL(None).fflush(None)
-            except Exception:
-                pass
-            os.dup2(saved, 1)
-            os.close(saved)
-    _BANNER_SHOWN.append(True)
     for key, value in (("output_flag", False), ("primal_feasibility_tolerance", LP_TOL),
                        ("dual_feasibility_tolerance", LP_TOL), ("presolve", "off"),
                        ("solver", "simplex"), ("simplex_strategy", 1)):
@@ -566,9 +549,13 @@ def _pick(red: np.ndarray, exclude: np.ndarray, tol: float, cap: int) -> np.ndar
     return np.sort(cand)
 
 
+HARD_UPPER = 1e4      # alpha bound of the max-margin LP: an exact penalty when the data separate
+
+
 def _upper(m: int, opt: _Options) -> float:
-    """The bound on ``alpha_i`` for a problem over ``m`` samples (``inf`` for hard margins)."""
-    return INF if opt.hard else 1.0 / m
+    """The bound on ``alpha_i`` for a problem over ``m`` samples (hard margins: ``HARD_UPPER``,
+    an exact penalty whenever the max-margin multipliers stay below it, checked afterwards)."""
+    return HARD_UPPER if opt.hard else 1.0 / m
 
 
 def _levels(n: int, opt: _Options) -> list[int]:
@@ -696,7 +683,7 @@ def solve_fast(problem: RobustHingeProblem, warm_start: object = None, **options
     coef0, b0, st = _previous(warm_start)
     log: list[dict] = []
     timers = {"lp": 0.0, "pricing": 0.0, "build": 0.0}
-    status, result = "max_rounds", None
+    status, result, ok = "max_rounds", None, True
 
     if _reusable(st, problem, kind):
         start = "model"
@@ -728,16 +715,18 @@ def solve_fast(problem: RobustHingeProblem, warm_start: object = None, **options
                 fine = level > 1
                 _refocus(model, opt, False, U, opt.band_fine if fine else None, opt.band_p_fine if fine else None)
             status, _ = _rounds(model, opt, U, log, timers, level)
-            if status != "optimal":
+            if status != "optimal":                    # a failed level: reported as is
+                ok = False
                 break
         if len(sizes) == 1:
             model = _seed_model(data, np.arange(n), opt)
-        else:
+        elif ok:
             model.set_upper(_upper(n, opt))
             fine = len(sizes) > 2
             _refocus(model, opt, False, None, opt.band_fine if fine else None, opt.band_p_fine if fine else None)
-    level = len(log) and log[-1]["level"] + 1
-    status, result = _rounds(model, opt, None, log, timers, level)
+    if ok:
+        level = len(log) and log[-1]["level"] + 1
+        status, result = _rounds(model, opt, None, log, timers, level)
 
     if result is None:                    # not optimal: the last LP point, for the record
         w = np.zeros(d)
@@ -774,5 +763,9 @@ def solve_max_margin_fast(problem: RobustHingeProblem, **options: Any) -> Backen
         raise ValueError("the fast max-margin LP needs the inf-norm threat (size ||w||_1)")
     hard = RobustHingeProblem(problem.X, problem.y, problem.epsilon, problem.norm, problem.box, 1.0)
     res = solve_fast(hard, hard=True, **options)
-    return BackendResult(res.coef, res.intercept, None, float(np.abs(res.coef).sum()), res.status,
+    status = res.status
+    if status == "optimal" and (problem.losses(res.coef, res.intercept).max() > 1e-9
+                                or res.alpha.max() >= HARD_UPPER * (1 - 1e-9)):
+        status = "not separable"
+    return BackendResult(res.coef, res.intercept, None, float(np.abs(res.coef).sum()), status,
                          res.seconds, res.info)
