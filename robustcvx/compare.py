@@ -245,7 +245,9 @@ def compare(task: Any, epsilon: float, norm: str = "inf", box: Any = None, l1: f
     configure the evaluation PGD attack; ``distance=False`` skips the projections onto the
     optimal set (a QP per baseline).  ``threads``: torch threads for training and the attack
     (``None``: torch's setting).  ``tie_break``: passed to :func:`robustcvx.solvers.solve` (the
-    optimum and the distances do not depend on it; the exact model's accuracies do).  Returns a :class:`CompareResult` (``to_dict()`` for JSON).
+    optimum and the distances do not depend on it; the exact model's accuracies do).
+    Returns a :class:`CompareResult` (``to_dict()`` for JSON); its ``errors`` list every failed
+    consistency check (``ok`` is false then).
     """
     from .baselines.attack import pgd_accuracy
     from .baselines.train import relative_gap, train_baseline
@@ -294,8 +296,7 @@ def compare(task: Any, epsilon: float, norm: str = "inf", box: Any = None, l1: f
         dist = None
         if distance or kind == "exact":  # the exact model is in the set: no QP solved
             try:
-                proj = project_onto_optimal_set(problem, w, b, optimum, tol, hint=(sol.coef, sol.intercept),
-                                                dual=sol.dual)
+                proj = project_onto_optimal_set(problem, w, b, optimum, tol, hint=(sol.coef, sol.intercept))
                 dist = float(proj.distance)
                 info = dict(info, projection=proj.to_dict())
                 if proj.status not in ("optimal", "inside"):

@@ -36,7 +36,9 @@ from .errors import OptionError
 from .problems import RobustHingeProblem
 from .validation import check_number
 
-CLARABEL_OPTIONS = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10, "max_iter": 500}
+CLARABEL_OPTIONS = {"tol_gap_abs": 1e-9, "tol_gap_rel": 1e-9, "tol_feas": 1e-9, "max_iter": 500}
+#: Tried when the first solve ends "optimal_inaccurate" (thin level sets of SOCPs can stall).
+CLARABEL_RETRY = {"tol_gap_abs": 1e-8, "tol_gap_rel": 1e-8, "tol_feas": 1e-8, "max_iter": 500}
 
 
 @dataclass
@@ -151,12 +153,18 @@ def _solve_projection(problem: RobustHingeProblem, kink: np.ndarray, pos: np.nda
     if m or pos.size or problem.l1 > 0 or problem.l2 > 0:
         cons.append(value <= level)
     prob = cp.Problem(cp.Minimize(cp.sum_squares(wv - w0) + cp.square(bv - b0)), cons)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            prob.solve(solver=solver, **(CLARABEL_OPTIONS if solver == "CLARABEL" else {}))
-        except cp.error.SolverError as exc:
-            raise OptionError(f"projection onto the optimal set failed: {exc}") from None
+    tries = [CLARABEL_OPTIONS, CLARABEL_RETRY] if solver == "CLARABEL" else [{}]
+    for k, options in enumerate(tries):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                prob.solve(solver=solver, **options)
+            except cp.error.SolverError as exc:
+                if k + 1 < len(tries):
+                    continue
+                raise OptionError(f"projection onto the optimal set failed: {exc}") from None
+        if prob.status == "optimal" and wv.value is not None:
+            break
     if wv.value is None or bv.value is None:
         raise OptionError(f"projection onto the optimal set failed (solver status {prob.status})")
     return np.asarray(wv.value, dtype=np.float64).reshape(-1), float(np.asarray(bv.value)), str(prob.status)
@@ -169,22 +177,20 @@ def _hinge_arg(problem: RobustHingeProblem, w: np.ndarray, b: float) -> np.ndarr
 
 def project_onto_optimal_set(problem: RobustHingeProblem, w: np.ndarray, b: float, optimum: float,
                              tol: float = 1e-7, solver: str = "CLARABEL", hint: tuple | None = None,
-                             band: float = 0.05, max_rounds: int = 50, dual: np.ndarray | None = None) -> Projection:
+                             band: float = 0.02, max_rounds: int = 50) -> Projection:
     """Euclidean projection of ``(w, b)`` onto ``{P <= optimum + tol}`` (see the module docstring).
 
     Solved exactly with a working set.  Each sample's hinge term ``max(0, z_i)`` is kept as is
-    (samples near the kink), or bounded below by ``z_i`` (samples expected to have a positive
-    loss: all of them together are one linear term) or by 0 (samples expected to have none).
-    The QP over this relaxation of the optimal set is small; when at its answer every guess holds
-    (``z_i >= 0`` resp. ``z_i <= 0``) the answer lies in the optimal set, so it is the projection;
-    otherwise the samples guessed wrong join the kept ones and the QP is solved again.  The
-    guesses come from ``(w, b)`` and ``hint`` (an optimal ``(w*, b*)``, e.g. the exact solution):
-    a sample is kept unless ``z_i`` is beyond ``band`` on the same side at both.
-    ``band = inf`` keeps every sample (one QP over the whole problem).  Better guesses come from
-    ``dual``, the optimal multipliers ``alpha`` of the margin rows (``0 <= alpha_i <= 1/n``, as in
-    :attr:`Solution.dual <robustcvx.solvers.Solution>`): by complementary slackness *every* optimal
-    model has ``z_i >= 0`` where ``alpha_i = 1/n`` and ``z_i <= 0`` where ``alpha_i = 0``, so only
-    the samples with ``alpha_i`` strictly inside need a constraint of their own.
+    (samples near the kink), or bounded below by ``z_i`` (samples guessed to have a positive loss:
+    all of them together are one linear term) or by 0 (samples guessed to have none).  The QP over
+    this relaxation of the optimal set is small; when at its answer every guess holds (``z_i >= 0``
+    resp. ``z_i <= 0``) the answer lies in the optimal set, so it is the projection; otherwise the
+    samples guessed wrong (and those now within ``band / 2`` of the kink) are kept from then on and
+    the QP is solved again.  The guesses are the side of the kink of ``z_i`` at ``hint`` (an optimal
+    ``(w*, b*)``, e.g. the exact solution; all optimal models tend to share it) or, without a
+    hint, at ``(w, b)``; samples within ``band`` of the kink are kept.  ``band = inf`` keeps every
+    sample (one QP over the whole problem).  If the solver's answer is inaccurate (it can be when
+    the level set is very thin, e.g. with ``l2 > 0``) the band is widened, up to ``inf``.
     """
     w0 = np.asarray(w, dtype=np.float64).reshape(-1)
     b0 = float(b)
@@ -200,16 +206,48 @@ def project_onto_optimal_set(problem: RobustHingeProblem, w: np.ndarray, b: floa
     if obj0 <= level:
         return Projection(w0.copy(), b0, 0.0, obj0, "inside", time.perf_counter() - t0, True)
 
-    alpha = None if dual is None else np.asarray(dual, dtype=np.float64).reshape(-1) * problem.n
-    if alpha is not None and alpha.shape[0] == problem.n and np.isfinite(alpha).all() and np.isfinite(band):
-        pos, zero = alpha >= 1.0 - 1e-6, alpha <= 1e-6
+    if hint is not None:
+        hw, hb = hint
+        z_guess = _hinge_arg(problem, np.asarray(hw, dtype=np.float64).reshape(-1), float(hb))
     else:
-        guesses = [_hinge_arg(problem, w0, b0)]
-        if hint is not None:
-            hw, hb = hint
-            guesses.append(_hinge_arg(problem, np.asarray(hw, dtype=np.float64).reshape(-1), float(hb)))
-        pos = np.logical_and.reduce([z > band for z in guesses])
-        zero = np.logical_and.reduce([z < -band for z in guesses])
+        z_guess = _hinge_arg(problem, w0, b0)
+    # a relaxation whose level set is very thin (e.g. l2 > 0: the optimum is a single point) can
+    # leave the interior-point solver inaccurate; then more samples are kept, up to all of them
+    bands = [band] + [b_ for b_ in (10 * band, 100 * band) if np.isfinite(band) and b_ < 1.0] + \
+        ([np.inf] if np.isfinite(band) else [])
+    best = None
+    total_rounds = 0
+    error: Exception | None = None
+    for bnd in bands:
+        try:
+            w1, b1, status, rounds, working = _working_set(problem, w0, b0, level, solver, z_guess, bnd,
+                                                           max_rounds)
+        except OptionError as exc:  # the solver failed on this relaxation: keep more samples
+            error = exc
+            total_rounds += 1
+            continue
+        total_rounds += rounds
+        obj1 = problem.objective(w1, b1)
+        dist = float(np.sqrt(np.sum((w1 - w0) ** 2) + (b1 - b0) ** 2))
+        proj = Projection(w1, b1, dist, obj1, status, 0.0, False, total_rounds, working)
+        feasible = obj1 <= level + 0.05 * max(tol, 1e-12)
+        if best is None or (feasible and not best[0]) or (feasible == best[0] and status == "optimal"
+                                                           and best[1].status != "optimal"):
+            best = (feasible, proj)
+        if feasible and status == "optimal":
+            break
+    if best is None:
+        raise error if error is not None else OptionError("projection onto the optimal set failed")
+    proj = best[1]
+    proj.rounds = total_rounds
+    proj.seconds = time.perf_counter() - t0
+    return proj
+
+
+def _working_set(problem: RobustHingeProblem, w0: np.ndarray, b0: float, level: float, solver: str,
+                 z_guess: np.ndarray, band: float, max_rounds: int):
+    """The working-set loop of :func:`project_onto_optimal_set` for one ``band``."""
+    pos, zero = z_guess > band, z_guess < -band
     viol_tol = 1e-10
     for rounds in range(1, max_rounds + 1):
         kink = ~(pos | zero)
@@ -228,17 +266,14 @@ def project_onto_optimal_set(problem: RobustHingeProblem, w: np.ndarray, b: floa
         pos[:] = False
         zero[:] = False
         w1, b1, status = _solve_projection(problem, np.arange(problem.n), np.arange(0), w0, b0, level, solver)
-    working = int(problem.n - pos.sum() - zero.sum())
-    dist = float(np.sqrt(np.sum((w1 - w0) ** 2) + (b1 - b0) ** 2))
-    return Projection(w1, b1, dist, problem.objective(w1, b1), status, time.perf_counter() - t0, False, rounds,
-                      working)
+    return w1, b1, status, rounds, int(problem.n - pos.sum() - zero.sum())
 
 
 def distance_to_optimal_set(problem: RobustHingeProblem, w: np.ndarray, b: float, optimum: float,
-                            tol: float = 1e-7, hint: tuple | None = None, dual: np.ndarray | None = None) -> float:
+                            tol: float = 1e-7, hint: tuple | None = None) -> float:
     """``min ||(w', b') - (w, b)||_2`` over the models whose objective is ``<= optimum + tol``.
 
-    ``hint`` (an optimal ``(w*, b*)``) and ``dual`` (its multipliers, ``Solution.dual``) only
-    speed up the computation; the answer is the same without them.
+    ``hint``: an optimal ``(w*, b*)`` (e.g. the exact solution) only speeds the computation up;
+    the answer is the same without it.
     """
-    return project_onto_optimal_set(problem, w, b, optimum, tol, hint=hint, dual=dual).distance
+    return project_onto_optimal_set(problem, w, b, optimum, tol, hint=hint).distance

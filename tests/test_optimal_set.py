@@ -77,8 +77,7 @@ def test_projection_matches_an_independent_formulation(norm, box, l1, l2):
     rng = np.random.default_rng(5)
     w0, b0 = sol.coef + rng.normal(size=4), sol.intercept + 0.5
     proj = project_onto_optimal_set(p, w0, b0, sol.objective, 1e-7, hint=(sol.coef, sol.intercept))
-    assert project_onto_optimal_set(p, w0, b0, sol.objective, 1e-7, dual=sol.dual).distance == \
-        pytest.approx(proj.distance, rel=1e-6, abs=1e-8)
+    assert proj.status in ("optimal", "optimal_inaccurate")
     # the same set written with cp.pos and the penalty as a plain expression (Clarabel, no working set)
     w, b = cp.Variable(4), cp.Variable()
     if box is not None:
@@ -108,10 +107,9 @@ def test_working_set_gives_the_full_answer():
             small = project_onto_optimal_set(p, w0, b0, sol.objective, band=band, hint=hint)
             assert small.working_set < 60
             assert small.distance == pytest.approx(full.distance, rel=1e-6)
-    with_dual = project_onto_optimal_set(p, w0, b0, sol.objective, dual=sol.dual)
-    assert with_dual.working_set < 60 and with_dual.distance == pytest.approx(full.distance, rel=1e-6)
-    wrong_dual = project_onto_optimal_set(p, w0, b0, sol.objective, dual=np.full(60, 1 / 60))  # all guessed "pos"
-    assert wrong_dual.rounds >= 2 and wrong_dual.distance == pytest.approx(full.distance, rel=1e-6)
+    # a bad hint (far from optimal) only costs rounds
+    bad = project_onto_optimal_set(p, w0, b0, sol.objective, hint=(-sol.coef, -sol.intercept))
+    assert bad.distance == pytest.approx(full.distance, rel=1e-6)
     # guessing from w0 alone (no hint) with band 0 guesses every sample, and some guesses fail
     assert project_onto_optimal_set(p, w0, b0, sol.objective, band=0.0).rounds >= 2
 

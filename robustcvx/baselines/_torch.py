@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from typing import Any, Iterator
 
 from ..errors import OptionError
@@ -22,11 +23,13 @@ def resolve_device(name: str = "auto") -> str:
     torch = import_torch()
     key = str(name).strip().lower()
     if key == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if key == "cuda" and not torch.cuda.is_available():
+        key = "cuda" if torch.cuda.is_available() else "cpu"
+    elif key == "cuda" and not torch.cuda.is_available():
         raise OptionError("device cuda requested but torch sees no GPU: use --device cpu or auto")
-    if key not in ("cpu", "cuda"):
+    elif key not in ("cpu", "cuda"):
         raise OptionError(f"unknown device {name!r}: use one of auto, cpu, cuda")
+    if key == "cuda":  # deterministic cuBLAS (read when the first cuBLAS handle is created)
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     return key
 
 

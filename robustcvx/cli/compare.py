@@ -40,7 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--attack-restarts", type=int, default=2, dest="attack_restarts",
                    help="starts of the evaluation PGD attack, the first from the clean point (default 2)")
     p.add_argument("--threads", type=int, default=None,
-                   help="torch threads for training and the attack (default: torch's; 1 is often faster on a busy machine)")
+                   help="torch threads for training and the attack (default: torch's own; 1 is often much "
+                        "faster on a busy machine)")
     p.add_argument("--solver", default="auto", help="exact solver: auto | fast | highs | clarabel (default auto)")
     p.add_argument("--tie-break", default="max-margin", dest="tie_break",
                    help="exact model for degenerate (zero-loss) optima: max-margin (default) or none (the solver's "
