@@ -28,7 +28,40 @@ class UnverifiedSolutionWarning(UserWarning):
     """No backend produced a point that the certificate verifies; the model may not be optimal."""
 
 
-class RobustHingeClassifier(ClassifierMixin, BaseEstimator):
+class LinearClassifierMethods:
+    """Prediction and exact certification shared by every fitted linear classifier here.
+
+    Needs ``coef_`` (1, d), ``intercept_`` (1,), ``classes_`` (2,), and the threat parameters
+    ``epsilon``, ``norm`` and ``box``; ``classes_[1]`` is the positive class (label +1).
+    """
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """``w.x + b`` (positive for ``classes_[1]``)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return X @ self.coef_[0] + self.intercept_[0]
+
+    def predict(self, X: Any) -> np.ndarray:
+        """``classes_[1]`` where ``w.x + b > 0``, else ``classes_[0]``."""
+        scores = self.decision_function(X)
+        return self.classes_[(scores > 0).astype(int)]
+
+    def _signed(self, y: Any) -> np.ndarray:
+        y = np.asarray(y)
+        if not np.isin(y, self.classes_).all():
+            raise DataError(f"y has labels outside the fitted classes {self.classes_.tolist()}")
+        return np.where(y == self.classes_[1], 1.0, -1.0)
+
+    def certified_accuracy(self, X: Any, y: Any, epsilon: Any = None, norm: Any = None, box: Any = "fit") -> Any:
+        """Exact certified accuracy on ``(X, y)`` (defaults: the fitted epsilon, norm and box)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return certified_accuracy((self.coef_[0], self.intercept_[0]), X, self._signed(y),
+                                  self.epsilon if epsilon is None else epsilon,
+                                  self.norm if norm is None else norm, self.box if box == "fit" else box)
+
+
+class RobustHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstimator):
     """Linear classifier trained by solving the (robust) hinge problem exactly.
 
     Parameters
@@ -94,28 +127,3 @@ class RobustHingeClassifier(ClassifierMixin, BaseEstimator):
         self.solution_ = sol
         self.problem_params_ = problem.describe()
         return self
-
-    def decision_function(self, X: Any) -> np.ndarray:
-        """``w.x + b`` (positive for ``classes_[1]``)."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        return X @ self.coef_[0] + self.intercept_[0]
-
-    def predict(self, X: Any) -> np.ndarray:
-        """``classes_[1]`` where ``w.x + b > 0``, else ``classes_[0]``."""
-        scores = self.decision_function(X)
-        return self.classes_[(scores > 0).astype(int)]
-
-    def _signed(self, y: Any) -> np.ndarray:
-        y = np.asarray(y)
-        if not np.isin(y, self.classes_).all():
-            raise DataError(f"y has labels outside the fitted classes {self.classes_.tolist()}")
-        return np.where(y == self.classes_[1], 1.0, -1.0)
-
-    def certified_accuracy(self, X: Any, y: Any, epsilon: Any = None, norm: Any = None, box: Any = "fit") -> Any:
-        """Exact certified accuracy on ``(X, y)`` (defaults: the fitted epsilon, norm and box)."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        return certified_accuracy((self.coef_[0], self.intercept_[0]), X, self._signed(y),
-                                  self.epsilon if epsilon is None else epsilon,
-                                  self.norm if norm is None else norm, self.box if box == "fit" else box)

@@ -9,13 +9,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..certify import certified_accuracy
 from ..errors import DataError
+from ..estimator import LinearClassifierMethods
 from ..problems import RobustHingeProblem
 from .config import BaselineConfig
 
 
-class SGDHingeClassifier(ClassifierMixin, BaseEstimator):
+class SGDHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstimator):
     """Linear classifier trained by a PyTorch baseline on the (robust) hinge objective.
 
     Minimises the same objective as :class:`robustcvx.estimator.RobustHingeClassifier`
@@ -99,30 +99,6 @@ class SGDHingeClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ = cfg.epochs
         self.problem_params_ = problem.describe()
         return self
-
-    def decision_function(self, X: Any) -> np.ndarray:
-        """``w.x + b`` (positive for ``classes_[1]``)."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        return X @ self.coef_[0] + self.intercept_[0]
-
-    def predict(self, X: Any) -> np.ndarray:
-        scores = self.decision_function(X)
-        return self.classes_[(scores > 0).astype(int)]
-
-    def _signed(self, y: Any) -> np.ndarray:
-        y = np.asarray(y)
-        if not np.isin(y, self.classes_).all():
-            raise DataError(f"y has labels outside the fitted classes {self.classes_.tolist()}")
-        return np.where(y == self.classes_[1], 1.0, -1.0)
-
-    def certified_accuracy(self, X: Any, y: Any, epsilon: Any = None, norm: Any = None, box: Any = "fit") -> Any:
-        """Exact certified accuracy on ``(X, y)`` (defaults: the fitted epsilon, norm and box)."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        return certified_accuracy((self.coef_[0], self.intercept_[0]), X, self._signed(y),
-                                  self.epsilon if epsilon is None else epsilon,
-                                  self.norm if norm is None else norm, self.box if box == "fit" else box)
 
     def pgd_accuracy(self, X: Any, y: Any, epsilon: Any = None, norm: Any = None, box: Any = "fit",
                      **kwargs: Any) -> float:

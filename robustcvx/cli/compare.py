@@ -67,6 +67,9 @@ def run(args: argparse.Namespace) -> int:
     from ..solvers import parse_solver, parse_tie_break
     parse_solver(args.solver)
     parse_tie_break(args.tie_break)
+    if args.save:
+        from ..io import check_writable
+        check_writable(args.save)  # fail before the (long) run
     task = load(args)
     progress = not args.json and sys.stderr.isatty()
     result = compare(task, args.epsilon, norm=args.norm, box=args.box, l1=args.l1, l2=args.l2,
