@@ -24,7 +24,6 @@ _EXPORTS = {
     "attacked_accuracy": "robustcvx.attacks",
     "worst_case_attack": "robustcvx.attacks",
     "RobustHingeClassifier": "robustcvx.estimator",
-    "compare": "robustcvx.compare",
     "CompareResult": "robustcvx.compare",
     "train_baseline": "robustcvx.baselines",
     "BaselineConfig": "robustcvx.baselines",
