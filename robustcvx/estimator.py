@@ -35,6 +35,24 @@ class LinearClassifierMethods:
     ``epsilon``, ``norm`` and ``box``; ``classes_[1]`` is the positive class (label +1).
     """
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    def _fit_classes(self, y: np.ndarray) -> np.ndarray:
+        """Check that ``y`` is binary, set ``classes_`` and return labels in {-1, +1}."""
+        check_classification_targets(y)
+        y_type = type_of_target(y, input_name="y")
+        if y_type != "binary" and (y_type == "multiclass" or np.unique(y).size > 2):
+            raise DataError(f"Only binary classification is supported. The type of the target is {y_type}: "
+                            "select two classes (robustcvx trains one binary linear classifier)")
+        classes = np.unique(y)
+        if classes.size != 2:
+            raise DataError(f"y has one class only ({classes.tolist()}): binary training needs 2 classes")
+        self.classes_ = classes
+        return np.where(y == classes[1], 1.0, -1.0)
+
     def decision_function(self, X: Any) -> np.ndarray:
         """``w.x + b`` (positive for ``classes_[1]``)."""
         check_is_fitted(self)
@@ -98,24 +116,9 @@ class RobustHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstima
         self.tie_break = tie_break
         self.strict = strict
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags
-
     def fit(self, X: Any, y: Any) -> "RobustHingeClassifier":
         X, y = validate_data(self, X, y, dtype=np.float64)
-        check_classification_targets(y)
-        y_type = type_of_target(y, input_name="y")
-        if y_type != "binary":
-            if y_type == "multiclass" or np.unique(y).size > 2:
-                raise DataError(f"Only binary classification is supported. The type of the target is {y_type}: "
-                                "select two classes (robustcvx trains one binary linear classifier)")
-        classes = np.unique(y)
-        if classes.size != 2:
-            raise DataError(f"y has one class only ({classes.tolist()}): binary training needs 2 classes")
-        self.classes_ = classes
-        signed = np.where(y == classes[1], 1.0, -1.0)
+        signed = self._fit_classes(y)
         problem = RobustHingeProblem(X, signed, self.epsilon, self.norm, self.box, self.l1, self.l2)
         sol = solve(problem, self.solver, tie_break=self.tie_break, strict=self.strict)
         if not sol.verified:

@@ -55,7 +55,7 @@ def test_config_normalises_names_and_numbers():
 
 def test_cuda_without_gpu_is_a_clear_error():
     if torch.cuda.is_available():
-        pytest.skip("a GPU is present")
+        pytest.skip("checks the error for device='cuda' on a machine without a GPU; this one has a GPU")
     X, y = unit_blobs()
     with pytest.raises(OptionError, match="no GPU"):
         train_baseline(RobustHingeProblem(X, y, 0.1), BaselineConfig(device="cuda", **FAST))

@@ -255,8 +255,6 @@ def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 @pytest.mark.parametrize(("row_id", "template", "fragments", "sub"), ROWS, ids=ROW_IDS)
 def test_bad_input_in_process(row_id, template, fragments, sub, bad, tmp_path, offline, capsys):
     argv = _argv(template, bad, tmp_path / "out")
-    if argv[0] in {"compare", "reproduce", "bench"} and argv[0] not in COMMANDS:
-        pytest.skip(f"'{argv[0]}' is not built yet")
     (tmp_path / "out").mkdir()
     rc = main(argv)
     out, err = capsys.readouterr()
@@ -291,13 +289,8 @@ def test_bad_input_table_is_large_enough():
 
 
 def test_bench_bad_options(bad, tmp_path):
-    """The benchmark (``robustcvx bench`` or ``scripts/bench.py``) checks its options before it starts."""
-    if "bench" in COMMANDS:
-        bench = [sys.executable, "-m", "robustcvx", "bench"]
-    elif (REPO / "scripts" / "bench.py").is_file():
-        bench = [sys.executable, str(REPO / "scripts" / "bench.py")]
-    else:
-        pytest.skip("bench is not built yet")
+    """The benchmark (``robustcvx bench``) checks its options before it starts."""
+    bench = [sys.executable, "-m", "robustcvx", "bench"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     quick = ["--quick", "--no-cli", "--no-reference"]
     rows = [

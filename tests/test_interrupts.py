@@ -174,8 +174,6 @@ def _complete(path: Path) -> bool:
 
 
 def test_sigint_during_reproduce(tmp_path, npz):
-    if "reproduce" not in _commands():
-        pytest.skip("reproduce is not built yet")
     out = tmp_path / "results"
     proc = subprocess.Popen([sys.executable, "-m", "robustcvx", "reproduce", "--data", f"npz:{npz}", "--quick",
                              "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -193,18 +191,8 @@ def test_sigint_during_reproduce(tmp_path, npz):
     assert "summary.json" not in [p.name for p in written]  # the run did not finish
 
 
-def _bench_command() -> list[str] | None:
-    """``robustcvx bench`` once it is a command, else ``scripts/bench.py`` if present."""
-    if "bench" in _commands():
-        return [sys.executable, "-m", "robustcvx", "bench"]
-    script = REPO / "scripts" / "bench.py"
-    return [sys.executable, str(script)] if script.is_file() else None
-
-
 def test_sigint_during_bench(tmp_path):
-    bench = _bench_command()
-    if bench is None:
-        pytest.skip("bench is not built yet")
+    bench = [sys.executable, "-m", "robustcvx", "bench"]
     out = tmp_path / "results"
     out.mkdir()
     proc = subprocess.Popen([*bench, "--quick", "--no-cli", "--no-reference", "--repeats", "1",

@@ -6,10 +6,8 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..errors import DataError
 from ..estimator import LinearClassifierMethods
 from ..problems import RobustHingeProblem
 from .config import BaselineConfig
@@ -64,7 +62,6 @@ class SGDHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstimator
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
         tags.non_deterministic = False
         return tags
 
@@ -79,16 +76,7 @@ class SGDHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstimator
 
         cfg = self._config()  # validate options before touching the data
         X, y = validate_data(self, X, y, dtype=np.float64)
-        check_classification_targets(y)
-        y_type = type_of_target(y, input_name="y")
-        if y_type != "binary" and (y_type == "multiclass" or np.unique(y).size > 2):
-            raise DataError(f"Only binary classification is supported. The type of the target is {y_type}: "
-                            "select two classes (robustcvx trains one binary linear classifier)")
-        classes = np.unique(y)
-        if classes.size != 2:
-            raise DataError(f"y has one class only ({classes.tolist()}): binary training needs 2 classes")
-        self.classes_ = classes
-        signed = np.where(y == classes[1], 1.0, -1.0)
+        signed = self._fit_classes(y)
         problem = RobustHingeProblem(X, signed, self.epsilon, self.norm, self.box, self.l1, self.l2)
         res = train_baseline(problem, cfg, optimum=self.optimum)
         self.coef_ = res.coef.reshape(1, -1)
