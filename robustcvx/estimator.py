@@ -76,7 +76,7 @@ class LinearClassifierMethods:
         X = validate_data(self, X, reset=False, dtype=np.float64)
         return certified_accuracy((self.coef_[0], self.intercept_[0]), X, self._signed(y),
                                   self.epsilon if epsilon is None else epsilon,
-                                  self.norm if norm is None else norm, self.box if box == "fit" else box)
+                                  self.norm if norm is None else norm, self.box if (isinstance(box, str) and box == "fit") else box)
 
 
 class RobustHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstimator):

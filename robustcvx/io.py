@@ -42,6 +42,12 @@ def check_writable(path: str | os.PathLike) -> Path:
         raise OutputError(f"cannot write {target}: folder {folder} does not exist; create it first (mkdir -p {folder})")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"cannot write {target}: folder {folder} is not writable; pick another folder")
+    try:  # the only reliable test on every file system: create (and remove) a file there
+        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".probe", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}; pick another folder") from None
     return target
 
 

@@ -27,12 +27,21 @@ def as_linear(model: Any) -> tuple[np.ndarray, float]:
         raise InputTypeError("a linear model is a (w, b) pair, an estimator with coef_/intercept_, "
                              "or a dict with coef/intercept")
     try:
-        w = np.asarray(w, dtype=np.float64).reshape(-1)
-        b = float(np.asarray(b, dtype=np.float64).reshape(-1)[0]) if np.ndim(b) else float(b)
-    except (TypeError, ValueError, IndexError):
+        w = np.asarray(w, dtype=np.float64)
+        b_arr = np.asarray(b, dtype=np.float64)
+    except (TypeError, ValueError):
         raise ModelFileError("model coef must be a list of numbers and intercept a number") from None
+    if w.ndim == 2 and w.shape[0] == 1:          # scikit-learn's (1, d) coef_ of a binary model
+        w = w[0]
+    if w.ndim != 1:
+        raise ModelFileError(f"model coef must be one list of numbers (a binary linear model), got an array of "
+                             f"shape {w.shape}; a multiclass model needs coef with one row per class and 'classes'")
+    if b_arr.size != 1:
+        raise ModelFileError(f"model intercept must be one number (a binary linear model), got {b_arr.size} values")
+    b = float(b_arr.reshape(-1)[0])
     if not (np.isfinite(w).all() and np.isfinite(b)):
-        raise ModelFileError("model coef/intercept contain NaN or inf")
+        raise ModelFileError("model coef/intercept contain NaN or inf, or a number beyond the float range "
+                             "(about 1.8e308)")
     return w, b
 
 

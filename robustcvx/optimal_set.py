@@ -108,7 +108,7 @@ def _solve_projection(problem: RobustHingeProblem, kink: np.ndarray, pos: np.nda
         cons += [sp_ == cp.sum(wp), sm_ == cp.sum(wm)]
         pen = 0.0
         if m:
-            for C, var, total in zip(problem.box_costs(), (wp, wm), (sp_, sm_)):
+            for C, var, total in zip(problem.threat.costs(problem.X, problem.y), (wp, wm), (sp_, sm_)):
                 mask, R = _split_costs(C[kink], problem.epsilon)
                 pen = pen + R @ var
                 if mask.any():
@@ -141,7 +141,7 @@ def _solve_projection(problem: RobustHingeProblem, kink: np.ndarray, pos: np.nda
         ys = problem.y[pos]
         agg = float(pos.size) - (ys @ problem.X[pos]) @ wv - float(ys.sum()) * bv
         if problem.uses_box:
-            Cp, Cm = problem.box_costs()
+            Cp, Cm = problem.threat.costs(problem.X, problem.y)
             agg = agg + Cp[pos].sum(axis=0) @ wp + Cm[pos].sum(axis=0) @ wm
         elif problem.epsilon > 0:
             agg = agg + float(pos.size) * pen

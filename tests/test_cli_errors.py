@@ -384,7 +384,8 @@ def test_cli_fault_injection_every_backend_lies(bad, tmp_path, monkeypatch, caps
 
     _patch_every_backend(monkeypatch, liar)
     save = tmp_path / "model.json"
-    argv = ["solve", "--data", f"npz:{bad}/good.npz", "--epsilon", "0.1", "--json", "--save", str(save)]
+    # epsilon 0.01: w = 0 is not optimal, so the answer must come from a (lying) backend
+    argv = ["solve", "--data", f"npz:{bad}/good.npz", "--epsilon", "0.01", "--json", "--save", str(save)]
     rc = main(argv)
     out, err = capsys.readouterr()
     rec = json.loads(out)
@@ -414,7 +415,7 @@ def test_cli_every_backend_raises(bad, monkeypatch, capsys):
         raise RuntimeError("numerical trouble\nin the backend")
 
     _patch_every_backend(monkeypatch, boom)
-    rc = main(["solve", "--data", f"npz:{bad}/good.npz", "--epsilon", "0.1", "--allow-unverified"])
+    rc = main(["solve", "--data", f"npz:{bad}/good.npz", "--epsilon", "0.01", "--allow-unverified"])
     out, err = capsys.readouterr()
     lines = err.strip().splitlines()
     assert rc == 1 and out == "" and "Traceback" not in err

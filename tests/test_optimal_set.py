@@ -81,7 +81,7 @@ def test_projection_matches_an_independent_formulation(norm, box, l1, l2):
     # the same set written with cp.pos and the penalty as a plain expression (Clarabel, no working set)
     w, b = cp.Variable(4), cp.Variable()
     if box is not None:
-        L, U = p.box_bounds()
+        L, U = p.threat.bounds(p.X)
         v = -cp.multiply(y[:, None], np.ones((30, 1)) @ cp.reshape(w, (1, 4), order="C"))
         pen = cp.sum(cp.maximum(cp.multiply(v, L), cp.multiply(v, U)), axis=1)
     else:

@@ -97,7 +97,7 @@ class SGDHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstimator
         X = validate_data(self, X, reset=False, dtype=np.float64)
         return pgd_accuracy((self.coef_[0], self.intercept_[0]), X, self._signed(y),
                             self.epsilon if epsilon is None else epsilon, self.norm if norm is None else norm,
-                            self.box if box == "fit" else box, **kwargs)
+                            self.box if (isinstance(box, str) and box == "fit") else box, **kwargs)
 
 
 class AdversarialHingeClassifier(SGDHingeClassifier):

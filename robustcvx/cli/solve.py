@@ -35,13 +35,16 @@ def run(args: argparse.Namespace) -> int:
     from ..norms import parse_norm
     from ..problems import RobustHingeProblem
     from ..solvers import parse_solver, parse_tie_break
+    from ..errors import OptionError
     from ..validation import check_box, check_epsilon, check_number
 
     # every option is checked before the slow work (loading, maybe downloading, solving)
     opts = dict(epsilon=check_epsilon(args.epsilon), norm=parse_norm(args.norm), box=check_box(args.box),
                 l1=check_number(args.l1, "l1"), l2=check_number(args.l2, "l2"))
     solver, tie_break = parse_solver(args.solver), parse_tie_break(args.tie_break)
-    if args.save:
+    if args.save is not None:
+        if not args.save.strip():
+            raise OptionError("--save needs a file name, e.g. --save model.json")
         check_writable(args.save)
     task = load(args, notes=False)
     RobustHingeProblem(task.X_train, task.y_train, **opts)  # the options against the data (box, norm)
@@ -50,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     record = result.to_record()
     record["total_seconds"] = time.perf_counter() - t0
     cert = record["certificate"]
-    if args.save and (cert["verified"] or args.allow_unverified):
+    if args.save is not None and (cert["verified"] or args.allow_unverified):
         from ..model_io import save_model
         save_model(args.save, record)
     if args.json:

@@ -79,17 +79,19 @@ CHUNK = 1 << 14         # rows per block in passes over the full data
 
 
 def supports(problem: RobustHingeProblem) -> bool:
-    """True for every LP case (``l2 = 0`` and threat ``inf``/``1``, or ``epsilon = 0``)."""
-    return bool(problem.is_lp)
+    """True for the unweighted LP cases whose threat states an LP form (``lp_slack``)."""
+    return bool(problem.is_lp and problem.threat.lp_slack is not None and not problem.weighted)
 
 
 def _kind(problem: RobustHingeProblem) -> str:
-    """``"box"``, ``"l1"`` (penalty eps ||w||_1), ``"linf"`` (eps ||w||_inf) or ``"none"``."""
-    if problem.uses_box:
-        return "box"
-    return {"inf": "l1", "1": "linf"}.get(problem.norm, "none")
-
-
+    """How the LP bounds ``|g_j|``: ``"l1"`` (one shared ``eps sigma``, the threat's ``lp_slack``
+    ``"shared"``), ``"linf"`` (a budget of ``beta_j``), ``"box"`` (per-sample costs) or ``"none"``."""
+    slack = problem.threat.lp_slack
+    if slack == "shared":
+        return "l1"
+    if slack == "budget":
+        return "linf"
+    return "box" if problem.uses_box else "none"
 
 
 def _new_highs():
@@ -108,25 +110,21 @@ def _new_highs():
 
 
 # --------------------------------------------------------------------------- data access
-def _box_block(Xb: np.ndarray, yb: np.ndarray, eps: float, box: tuple[float, float]):
-    """``(C+, C-)`` for a block of samples (the formulas of ``RobustHingeProblem.box_costs``)."""
-    lo, hi = box
-    L = np.minimum(np.maximum(-eps, lo - Xb), 0.0)
-    U = np.maximum(np.minimum(eps, hi - Xb), 0.0)
-    pos = (yb > 0)[:, None]
-    return np.where(pos, -L, U), np.where(pos, U, -L)
-
-
 class _Data:
-    """The data and the per-kind coefficient maps ``a+_i``, ``a-_i`` (see the module docstring).
+    """The data and the threat's coefficient maps ``a+_i``, ``a-_i`` (see the module docstring).
 
     ``X`` is held through a weak reference: a model kept for warm starts never keeps a large
     data set alive (every call has the problem, hence ``X``, alive while it runs)."""
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, kind: str, eps: float, l1: float,
-                 box: tuple[float, float] | None):
+    def __init__(self, X: np.ndarray, y: np.ndarray, threat: Any, l1: float):
         self._X = weakref.ref(X)
-        self.y, self.kind, self.eps, self.l1, self.box = y, kind, eps, l1, box
+        self.y, self.threat, self.l1 = y, threat, l1
+        self.kind = "box" if (threat.lp_slack == "none" and threat.box is not None and threat.epsilon > 0) else \
+            {"shared": "l1", "budget": "linf"}.get(threat.lp_slack, "none")
+
+    @property
+    def eps(self) -> float:
+        return self.threat.epsilon
 
     @property
     def X(self) -> np.ndarray:
@@ -145,41 +143,31 @@ class _Data:
 
     def coeffs(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Dense blocks ``a+[rows, cols]`` and ``a-[rows, cols]``."""
-        Xb = self.X[np.ix_(rows, cols)]
-        yb = self.y[rows]
-        ap = Xb * yb[:, None]
-        if self.kind == "box":
-            Cp, Cm = _box_block(Xb, yb, self.eps, self.box)
-            return ap - Cp, -ap - Cm
-        return ap, -ap
+        return self.threat.lp_coefficients(self.X[np.ix_(rows, cols)], self.y[rows])
 
     def gradients(self, rows: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``g+- = sum_i weights_i a+-_i`` over ``rows`` (length-d vectors): one streaming pass
         over ``X``, or a gather of the rows when they are few."""
         X = self.X
-        if rows.size * 8 < self.n:
-            g = (weights * self.y[rows]) @ X[rows]
-        else:
-            v = np.zeros(self.n)
-            v[rows] = weights * self.y[rows]
-            g = v @ X
         if self.kind != "box":
+            if rows.size * 8 < self.n:
+                g = (weights * self.y[rows]) @ X[rows]
+            else:
+                v = np.zeros(self.n)
+                v[rows] = weights * self.y[rows]
+                g = v @ X
             return g, -g
-        sp, sm = g.copy(), -g
+        sp, sm = np.zeros(self.d), np.zeros(self.d)
         for s in range(0, rows.size, CHUNK):
             r, wt = rows[s:s + CHUNK], weights[s:s + CHUNK]
-            Cp, Cm = _box_block(X[r], self.y[r], self.eps, self.box)
-            sp -= wt @ Cp
-            sm -= wt @ Cm
+            ap, am = self.threat.lp_coefficients(X[r], self.y[r])
+            sp += wt @ ap
+            sm += wt @ am
         return sp, sm
 
     def penalty_scalar(self, w: np.ndarray) -> float:
-        """``eps ||w||_q`` for the kinds without a box."""
-        if self.kind == "l1":
-            return self.eps * float(np.abs(w).sum())
-        if self.kind == "linf":
-            return self.eps * float(np.abs(w).max(initial=0.0))
-        return 0.0
+        """``eps ||w||_q`` for the threats whose penalty is the same for every sample."""
+        return self.eps * self.threat.dual_norm(w) if self.eps > 0 else 0.0
 
     def hinge(self, F: np.ndarray, wF: np.ndarray, b: float, rows: np.ndarray | None = None) -> np.ndarray:
         """``h_i = 1 - y_i (x_i.w + b) + pen_i(w)`` (``w`` lives on ``F``) for every sample, or
@@ -202,12 +190,10 @@ class _Data:
                 return out + self.penalty_scalar(wF)
             out[idx] += self.penalty_scalar(wF)
             return out
-        wp, wm = np.maximum(wF, 0.0), np.maximum(-wF, 0.0)
         allrows = np.arange(self.n) if idx is None else idx
         for s in range(0, allrows.size, CHUNK):
             r = allrows[s:s + CHUNK]
-            Cp, Cm = _box_block(X[np.ix_(r, F)], y[r], self.eps, self.box)
-            out[r] += Cp @ wp + Cm @ wm
+            out[r] += self.threat.penalties(wF, X[np.ix_(r, F)], y[r])
         return out
 
 
@@ -288,7 +274,7 @@ class _Model:
         if l1 != d.l1 and self.F.size:
             rows = np.concatenate([self.row_p, self.row_m]).astype(np.int32)
             h.changeRowsBounds(rows.size, rows, np.full(rows.size, -INF), np.full(rows.size, l1))
-        d.eps, d.l1 = eps, l1
+        d.threat, d.l1 = d.threat.with_epsilon(eps), l1
 
     def set_upper(self, upper: float) -> None:
         """Bound ``alpha_i <= upper`` (``1/n``; a subsample seed uses ``1/m``)."""
@@ -463,11 +449,13 @@ class _Model:
 # --------------------------------------------------------------------------- warm-start state
 @dataclass
 class FastState:
-    """What a call leaves for the next one (``BackendResult.info["state"]``).
+    """What a call leaves for the next one (``BackendResult.info["state"]``, ``Solution.warm_state``).
 
-    ``model`` is the live HiGHS model (columns ``S``, rows ``F``); it is reused when the next
-    problem has the same ``X`` object, labels and kind (what ``problem.with_epsilon(e)``
-    gives).  ``coef``/``intercept`` seed the working sets otherwise.
+    ``model`` is the live HiGHS model (columns ``S``, rows ``F``).  It is reused only when the
+    next problem has the same ``X`` object with the same bytes (``fingerprint``), the same labels,
+    the same kind of threat and, for the box, the same radius (the costs depend on it);
+    ``epsilon`` and ``l1`` of the other kinds are coefficients and bounds of the feature rows and
+    are updated in place.  ``coef``/``intercept`` seed the working sets otherwise.
     """
 
     coef: np.ndarray
@@ -477,21 +465,21 @@ class FastState:
     kind: str
     model: Any = field(default=None, repr=False)
     x_ref: Any = field(default=None, repr=False)
-
-
-_LAST: list[FastState] = []      # the last state, so that a plain Solution finds its live model
+    fingerprint: str = ""
+    box: Any = None
 
 
 def _previous(warm_start: object) -> tuple[np.ndarray | None, float, FastState | None]:
-    """``(coef, intercept, state)`` from any warm-start object (``state`` only when known)."""
+    """``(coef, intercept, state)`` from any warm-start object (``state`` only when it carries one)."""
     if warm_start is None:
         return None, 0.0, None
     if isinstance(warm_start, FastState):
         return warm_start.coef, warm_start.intercept, warm_start
-    info = getattr(warm_start, "info", None)
-    if isinstance(info, dict) and isinstance(info.get("state"), FastState):
-        st = info["state"]
-        return st.coef, st.intercept, st
+    for attr in ("warm_state", "info"):
+        st = getattr(warm_start, attr, None)
+        st = st.get("state") if isinstance(st, dict) else st
+        if isinstance(st, FastState):
+            return st.coef, st.intercept, st
     if isinstance(warm_start, dict):
         coef, b = warm_start.get("coef"), warm_start.get("intercept", 0.0)
     elif isinstance(warm_start, (tuple, list)) and len(warm_start) == 2:
@@ -500,17 +488,20 @@ def _previous(warm_start: object) -> tuple[np.ndarray | None, float, FastState |
         coef, b = getattr(warm_start, "coef", None), getattr(warm_start, "intercept", 0.0)
     if coef is None:
         return None, 0.0, None
-    coef = np.asarray(coef, dtype=float).reshape(-1)
-    st = _LAST[0] if _LAST and _LAST[0].coef.shape == coef.shape and np.array_equal(_LAST[0].coef, coef) else None
-    return coef, float(b), st
+    return np.asarray(coef, dtype=float).reshape(-1), float(b), None
 
 
 def _reusable(st: FastState | None, problem: RobustHingeProblem, kind: str) -> bool:
+    """True when the live model of ``st`` describes ``problem`` up to ``epsilon`` and ``l1``."""
+    from ..frame import fingerprint
+
     if st is None or st.model is None or st.kind != kind or st.x_ref is None:
         return False
     if st.x_ref() is not problem.X or not np.array_equal(st.model.data.y, problem.y):
         return False
-    return kind != "box" or st.epsilon == problem.epsilon
+    if kind == "box" and (st.epsilon != problem.epsilon or st.box != problem.box):
+        return False
+    return st.fingerprint == fingerprint(problem.X)
 
 
 # --------------------------------------------------------------------------- the solver
@@ -692,14 +683,14 @@ def solve_fast(problem: RobustHingeProblem, warm_start: object = None, **options
         _refocus(model, opt, drop_features=True)
     elif coef0 is not None and coef0.shape[0] == d:
         start = "solution"
-        model = _Model(_Data(problem.X, problem.y, kind, eps, l1, problem.box), _upper(n, opt))
+        model = _Model(_Data(problem.X, problem.y, problem.threat, l1), _upper(n, opt))
         F0 = np.nonzero(coef0)[0]
         model.add_features(F0)
         model.last = (np.zeros(0), coef0[F0], b0)
         _refocus(model, opt, drop_features=False)
     else:
         start = "cold"
-        data = _Data(problem.X, problem.y, kind, eps, l1, problem.box)
+        data = _Data(problem.X, problem.y, problem.threat, l1)
         sizes = _levels(n, opt)
         order = np.random.default_rng(opt.rng_seed).permutation(n)
         for level, m in enumerate(sizes[:-1]):
@@ -737,8 +728,9 @@ def solve_fast(problem: RobustHingeProblem, warm_start: object = None, **options
             w[model.F[:wF.size]] = wF
         result = (w, b, alpha, float("nan"), float(alpha.sum()), float("nan"))
     w, b, alpha, primal, dual, infeas = result
-    state = FastState(w, b, alpha, eps, kind, model, weakref.ref(problem.X))
-    _LAST[:] = [state]
+    from ..frame import fingerprint
+
+    state = FastState(w, b, alpha, eps, kind, model, weakref.ref(problem.X), fingerprint(problem.X), problem.box)
     info = {"rounds": log, "start": start, "primal": primal, "dual": dual, "gap": primal - dual,
             "dual_infeasibility": infeas, "timers": timers, "state": state,
             "sizes": {"S": int(model.S.size), "P": int(model.P.size), "F": int(model.F.size)}}
@@ -748,7 +740,7 @@ def solve_fast(problem: RobustHingeProblem, warm_start: object = None, **options
 # --------------------------------------------------------------------------- max-margin tie-break
 def supports_max_margin(problem: RobustHingeProblem) -> bool:
     """The max-margin LP fits this solver when its size is ``||w||_1`` (threat ``inf``, box or not)."""
-    return problem.norm == "inf" and problem.l2 == 0
+    return problem.threat.dual == "1" and problem.l2 == 0 and not problem.weighted
 
 
 def solve_max_margin_fast(problem: RobustHingeProblem, **options: Any) -> BackendResult:
@@ -761,7 +753,7 @@ def solve_max_margin_fast(problem: RobustHingeProblem, **options: Any) -> Backen
     """
     if not supports_max_margin(problem):
         raise ValueError("the fast max-margin LP needs the inf-norm threat (size ||w||_1)")
-    hard = RobustHingeProblem(problem.X, problem.y, problem.epsilon, problem.norm, problem.box, 1.0)
+    hard = problem.with_threat(problem.threat, l1=1.0, l2=0.0)
     res = solve_fast(hard, hard=True, **options)
     status = res.status
     if status == "optimal" and (problem.losses(res.coef, res.intercept).max() > 1e-9

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -14,7 +15,7 @@ class BackendResult:
     """What one backend returns before the package checks it.
 
     ``alpha`` are the multipliers of the margin constraints in the convention of
-    :mod:`robustcvx.certificate` (``0 <= alpha_i <= 1/n``); ``objective`` is the value the
+    :mod:`robustcvx.certificate` (``0 <= alpha_i <= c_i``); ``objective`` is the value the
     backend *claims* and is never trusted.
     """
 
@@ -33,7 +34,8 @@ class Solution:
 
     ``objective`` is the primal value recomputed from ``(coef, intercept)`` on the data;
     ``verified`` is true only when the certificate holds.  ``attempts`` lists every backend
-    tried (name, status, verified, gap, seconds) in order.
+    tried (name, status, verified, gap, seconds) in order.  ``warm_state``: the live solver
+    state for a warm start of the next solve (``solve(..., warm_start=this)``).
     """
 
     coef: np.ndarray
@@ -46,6 +48,13 @@ class Solution:
     seconds: float
     attempts: list[dict] = field(default_factory=list)
     tie_break: str | None = None
+    warm_state: Any = field(default=None, repr=False)
+    info: dict = field(default_factory=dict)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["warm_state"] = None        # a live solver model is neither picklable nor portable
+        return state
 
     @property
     def verified(self) -> bool:
@@ -67,4 +76,5 @@ class Solution:
             "tie_break": self.tie_break,
             "seconds": float(self.seconds),
             "attempts": self.attempts,
+            **({"frame": self.info["frame"]} if "frame" in self.info else {}),
         }
