@@ -38,3 +38,9 @@ def signed_npz(tmp_path_factory):
     np.savez(path, X_train=X[:120], y_train=(y[:120] > 0).astype(int), X_test=X[120:],
              y_test=(y[120:] > 0).astype(int))
     return path
+
+
+@pytest.fixture(scope="session")
+def mnist38():
+    from robustcvx.data import load_task
+    return load_task("mnist-sample:3,8")

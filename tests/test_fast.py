@@ -219,3 +219,48 @@ def test_fast_max_margin_not_separable():
     X, y = make_data(22, 60, 4)
     X[1], y[1] = X[0], -y[0]                              # a contradictory pair: never separable
     assert solve_max_margin_fast(RobustHingeProblem(X, y, 0.0)).status != "optimal"
+
+
+# --------------------------------------------------------------------------- warm starts that cannot go wrong
+def _sweep_case(seed: int = 12):
+    X, y = make_data(seed, 300, 20)
+    return X, y
+
+
+@pytest.mark.parametrize("change", ["epsilon", "l1", "box-at-the-same-epsilon", "box-epsilon", "x-edited"])
+def test_warm_started_solves_are_right_and_need_no_fallback(change):
+    """A live model reused after a change it does not describe would give a wrong point (caught by
+    the certificate, then a slow fallback): such changes must rebuild, and every answer come from
+    the fast solver, verified, equal to the cold solve."""
+    X, y = _sweep_case()
+    X = X.copy()
+    box = (0.0, 1.0) if change.startswith("box") else None
+    prev = solve(RobustHingeProblem(X, y, 0.03, "inf", box))
+    steps = {
+        "epsilon": [dict(epsilon=e) for e in (0.0, 0.05, 0.1, 0.02)],
+        "l1": [dict(epsilon=0.03, l1=v) for v in (0.01, 0.0, 0.02)],
+        "box-at-the-same-epsilon": [dict(epsilon=0.03, box=b) for b in ((-0.5, 1.5), (0.0, 1.0), (0.0, 2.0))],
+        "box-epsilon": [dict(epsilon=e, box=(0.0, 1.0)) for e in (0.05, 0.1, 0.03)],
+        "x-edited": [dict(epsilon=0.03, edit=k) for k in range(3)],
+    }[change]
+    for step in steps:
+        if "edit" in step:
+            X[step["edit"] * 40:(step["edit"] + 1) * 40] *= 0.5          # in place: same object, new values
+        p = RobustHingeProblem(X, y, step.get("epsilon", 0.03), "inf", step.get("box", box), step.get("l1", 0.0))
+        warm = solve(p, warm_start=prev)
+        cold = solve(RobustHingeProblem(X.copy(), y, p.threat, l1=p.l1))
+        assert warm.verified and warm.solver in ("fast", "zero-model"), warm.attempts
+        assert all(a["verified"] for a in warm.attempts[:1]), warm.attempts
+        assert warm.objective == pytest.approx(cold.objective, abs=1e-9)
+        prev = warm
+
+
+def test_a_live_model_is_reused_only_when_it_still_describes_the_data():
+    X, y = _sweep_case(13)
+    X = X.copy()
+    p = RobustHingeProblem(X, y, 0.02)
+    r0 = solve_fast(p)
+    assert solve_fast(p.with_epsilon(0.04), warm_start=r0).info["start"] == "model"
+    X[0] += 0.1                                        # edited in place: the fingerprint no longer matches
+    r2 = solve_fast(RobustHingeProblem(X, y, 0.04), warm_start=r0)
+    assert r2.info["start"] == "solution" and r2.status == "optimal"

@@ -8,15 +8,14 @@ Certification of a linear model (:mod:`robustcvx.certify`, :mod:`robustcvx.attac
 * it is invariant to scaling ``(w, b)`` by a positive constant (up to radii that equal an
   epsilon to rounding).
 
-The certificate (:mod:`robustcvx.certificate`):
+Solving and certifying (:mod:`robustcvx.solvers`, :mod:`robustcvx.certificate`): random problems of
+every kind (threats inf/2/1, epsilon 0, small, large and "w = 0 optimal", the box, l1, l2, separable
+and not) are solved as given and in six rescaled or offset copies (``x -> c (x - m)`` leaves the
+optimum unchanged): the verified optima agree to ``1e-7`` relative, an independent reference
+(:mod:`reference`, written from the math) is never better than a verified answer by more than
+``1e-7``, the degeneracy flags and the max-margin tie-breaks agree, and at most 1 in 20 answers is
+unverified, each with its reason.
 
-* the gap is never below minus the tolerance (weak duality);
-* a point whose objective exceeds the optimum by more than the tolerance never verifies, for
-  any dual point offered with it;
-* rescaling (by ``c >= 1``) an optimal point of a (robustly) separable problem still verifies.
-
-The tolerance is the certificate's own: ``gap_tol * max(1, |P|)`` plus what the allowed dual
-infeasibility ``feas_tol * max(1, eps)`` can add through ``<g, w>`` (at most that times ``||w||_1``).
 Examples are drawn deterministically (``derandomize``) so that CI runs are reproducible.
 """
 
@@ -28,7 +27,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from robustcvx.attacks import attacked_accuracy
-from robustcvx.certificate import FEAS_TOL, GAP_TOL, certify_solution
+from robustcvx.certificate import GAP_TOL
 from robustcvx.certify import certified_accuracy, certified_curve, certified_radii, worst_margins
 from robustcvx.problems import RobustHingeProblem
 from robustcvx.solvers import solve
@@ -132,117 +131,71 @@ def test_certified_accuracy_is_invariant_to_positive_scaling(case, c, k):
         assert abs(a - ac) * n <= near + 1e-9
 
 
-# --------------------------------------------------------------------------- the certificate
+# --------------------------------------------------------------------------- scale and offset invariance
+
+#: (name, scale c, offset m): the copy x = m + c z of unit-scale data z, with eps, box, l1, l2 moved along
+COPIES = (("unit", 1.0, 0.0), ("1e-9", 1e-9, 0.0), ("1e-6", 1e-6, 0.0), ("1e-3", 1e-3, 0.0), ("1e4", 1e4, 0.0),
+          ("1+1e-6z", 1e-6, 1.0), ("1e4+1e-2z", 1e-2, 1e4))
+RUN = {"total": 0, "unverified": 0}
 
 
 @st.composite
-def problem_case(draw, regularised: bool | None = None):
-    box = draw(st.booleans())
-    norm = "inf" if box else draw(NORMS)
-    X, y = draw(labelled(n_max=20, d_max=4, unit_box=box))
-    if len(set(y)) < 2:
-        y[0] = -y[1] if len(y) > 1 else 1.0
-        y[1] = -y[0]
-    eps = draw(st.sampled_from([0.0, 0.01, 0.1, 0.3]))
-    reg = draw(st.booleans()) if regularised is None else regularised
-    l1 = draw(st.sampled_from([0.0, 0.01])) if reg else 0.0
-    l2 = draw(st.sampled_from([0.0, 0.1])) if reg else 0.0
-    return RobustHingeProblem(X, y, eps, norm, (0.0, 1.0) if box else None, l1, l2)
-
-
-def _tolerance(problem: RobustHingeProblem, primal: float, *ws: np.ndarray) -> float:
-    """What the certificate's tolerances allow: gap_tol * scale + feas_tol * s * ||w||_1."""
-    slack = FEAS_TOL * max(1.0, problem.epsilon) * sum(float(np.abs(w).sum()) for w in ws)
-    return GAP_TOL * max(1.0, abs(primal)) + slack
-
-
-@SOLVES
-@given(problem_case(), st.integers(0, 2**32 - 1))
-def test_gap_is_never_below_minus_the_tolerance(problem, seed):
-    sol = solve(problem, tie_break="none")
-    assert sol.verified, sol.certificate.reason
-    assert sol.certificate.gap >= -GAP_TOL * max(1.0, abs(sol.objective))
-    rng = np.random.default_rng(seed)
-    for _ in range(5):  # any other model, with the certified dual point
-        w = sol.coef + rng.normal(size=problem.d) * rng.choice([1e-3, 0.1, 3.0])
-        b = sol.intercept + rng.normal()
-        cert = certify_solution(problem, w, b, sol.dual)
-        assert cert.gap >= -_tolerance(problem, cert.primal, sol.coef, w)
-    if problem.l2 > 0:  # every dual point is feasible: weak duality holds exactly
-        for _ in range(5):
-            alpha = rng.random(problem.n) / problem.n
-            w, b = rng.normal(size=problem.d) * 2, rng.normal()
-            cert = certify_solution(problem, w, b, alpha)
-            assert cert.dual_infeasibility == 0.0
-            assert cert.gap >= -1e-12 * max(1.0, abs(cert.primal))
-
-
-@SOLVES
-@given(problem_case(), st.integers(0, 2**32 - 1))
-def test_a_suboptimal_point_never_verifies(problem, seed):
-    sol = solve(problem, tie_break="none")
-    assume(sol.verified)
-    rng = np.random.default_rng(seed)
-    tried = 0
-    for _ in range(8):
-        size = rng.choice([1e-6, 1e-4, 1e-2, 1.0])
-        w = sol.coef + rng.normal(size=problem.d) * size
-        b = sol.intercept + rng.normal() * size
-        excess = problem.objective(w, b) - sol.objective
-        if excess <= 3 * _tolerance(problem, sol.objective, sol.coef, w):
-            continue  # not measurably worse than the optimum
-        tried += 1
-        offers = [sol.dual, None, rng.random(problem.n) / problem.n,
-                  np.clip(sol.dual + rng.normal(size=problem.n) * 1e-3 / problem.n, 0, None)]
-        for alpha in offers:
-            cert = certify_solution(problem, w, b, alpha)
-            assert not cert.verified, (excess, cert)
-            assert cert.reason
-    assume(tried > 0)
-    # the optimum itself, offered with its own dual point, does verify
-    assert certify_solution(problem, sol.coef, sol.intercept, sol.dual).verified
-
-
-@st.composite
-def separable_case(draw):
-    box = draw(st.booleans())
-    norm = "inf" if box else draw(NORMS)
-    d = draw(st.integers(1, 5))
-    n = draw(st.integers(4, 30))
+def problem_family(draw):
+    """Unit-scale data and options of every kind (see the module docstring)."""
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    w0 = rng.normal(size=d)
-    X = rng.random((n, d)) if box else rng.uniform(-2, 2, size=(n, d))
-    s = X @ w0
-    b0 = -float(np.median(s))
-    s = s + b0
-    keep = np.abs(s) >= 0.25 * np.abs(s).max()
-    X, s = X[keep], s[keep]
-    y = np.sign(s)
+    box = draw(st.booleans()) and draw(st.booleans())
+    norm = "inf" if box else draw(NORMS)
+    n, d = draw(st.integers(6, 30)), draw(st.integers(1, 4))
+    Z = rng.random((n, d)) if box else rng.normal(size=(n, d))
+    if draw(st.booleans()):
+        Z = np.round(Z * 4) / 4                                   # ties and repeated points
+    separable = draw(st.booleans())
+    s = Z @ rng.normal(size=d) + (0.0 if separable else 0.8) * rng.normal(size=n)
+    y = np.where(s > np.median(s), 1.0, -1.0)
+    if separable:
+        keep = np.abs(s - np.median(s)) > 0.2 * np.abs(s - np.median(s)).max()
+        Z, y = Z[keep], y[keep]
     assume((y > 0).any() and (y < 0).any())
-    eps = draw(st.sampled_from([0.0, 0.01, 0.05]))
-    return RobustHingeProblem(X, y, eps, norm, (0.0, 1.0) if box else None)
+    eps = draw(st.sampled_from([0.0, 0.01, 0.1, 0.3, 1e6]))      # 1e6: w = 0 is optimal
+    if box and eps > 1:
+        eps = 0.3
+    l1 = draw(st.sampled_from([0.0, 0.0, 0.01]))
+    l2 = draw(st.sampled_from([0.0, 0.0, 0.1]))
+    return Z, y, eps, norm, (0.0, 1.0) if box else None, l1, l2
+
+
+def _copy(Z, y, eps, norm, box, l1, l2, c, m):
+    box_c = None if box is None else (m + c * box[0], m + c * box[1])
+    return RobustHingeProblem(m + c * Z, y, eps * c, norm, box_c, l1 * c, l2 * c * c)
 
 
 @SOLVES
-@given(separable_case(), st.lists(st.floats(1.0, 1e3), min_size=1, max_size=4))
-def test_rescaled_optimum_of_a_separable_problem_still_verifies(problem, scales):
-    sol = solve(problem)
-    assume(sol.verified and sol.degenerate)  # robustly separable: zero loss is optimal
-    assert sol.objective <= GAP_TOL and sol.tie_break in ("max-margin", None)
-    for c in scales:
-        for alpha in (np.zeros(problem.n), sol.dual, None):
-            cert = certify_solution(problem, c * sol.coef, c * sol.intercept, alpha)
-            assert cert.verified and cert.degenerate, (c, cert)
-    assert pytest.approx(0.0, abs=GAP_TOL) == problem.objective(10 * sol.coef, 10 * sol.intercept)
+@given(problem_family())
+def test_every_copy_of_a_problem_has_the_same_verified_optimum(case):
+    from reference import reference_optimum
 
-
-def test_an_overflowing_point_never_verifies():
-    """Objective NaN/inf (overflow) must fail the certificate, not slip through a NaN comparison."""
-    rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(20, 3)), np.where(np.arange(20) % 2, 1.0, -1.0)
-    problem = RobustHingeProblem(X, y)
-    with np.errstate(all="ignore"):
-        for w, b in ((np.array([1e308, 1e308, -1e308]), 1e308), (np.array([1e300, -1e300, 1e300]), 0.0)):
-            for alpha in (np.zeros(20), None):
-                cert = certify_solution(problem, w, b, alpha)
-                assert not cert.verified and cert.reason
+    Z, y, eps, norm, box, l1, l2 = case
+    found = {}
+    for name, c, m in COPIES:
+        problem = _copy(Z, y, eps, norm, box, l1, l2, c, m)
+        sol = solve(problem)
+        RUN["total"] += 1
+        if not sol.verified:
+            RUN["unverified"] += 1
+            assert sol.certificate.reason, name                   # every unverified answer says why
+            continue
+        assert sol.certificate.gap >= 0 and sol.certificate.dual <= sol.certificate.primal_upper
+        # the model in unit coordinates: f = w.(m + c z) + b = (c w).z + (b + w.m)
+        w_unit = c * sol.coef
+        found[name] = (sol.objective, sol.degenerate, problem.threat.dual_norm(w_unit) if sol.degenerate else None)
+    assert RUN["unverified"] <= max(1, RUN["total"] // 20), RUN
+    assume(found)
+    values = [v[0] for v in found.values()]
+    scale = max(1.0, max(abs(v) for v in values))
+    assert max(values) - min(values) <= 1e-7 * scale, found
+    ref = reference_optimum(Z, y, eps, norm, box, l1, l2)
+    assert ref >= min(values) - 1e-7 * max(1.0, abs(ref)), (ref, found)
+    assert len({v[1] for v in found.values()}) == 1, found        # the same degeneracy flag
+    sizes = [v[2] for v in found.values() if v[2] is not None]
+    if sizes:                                                     # the same max-margin tie-break (its size)
+        assert max(sizes) - min(sizes) <= 1e-6 * max(sizes), found
