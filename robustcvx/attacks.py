@@ -1,16 +1,13 @@
-r"""Exact worst-case attacks on linear models, one small class per threat (torchattacks style).
+r"""Exact worst-case attacks on linear models (torchattacks style: build, then call on data).
 
-Each attack is built with the model and the radius and called on data:
-``X_adv = LinfWorstCase(model, eps=0.1, box=(0, 1))(X, y)``.  For ``f(x) = w.x + b`` the
-minimiser of ``y f(x + delta)`` over the threat set is closed form:
+``X_adv = WorstCaseAttack(model, eps=0.1, norm="inf", box=(0, 1))(X, y)``.  For ``f(x) = w.x + b``
+the minimiser of ``y f(x + delta)`` over the threat set is closed form, and the threat owns it
+(:meth:`~robustcvx.threats.Threat.worst_delta`): ``-eps y sign(w)`` for the l_inf ball (inside the
+box: each feature to the edge of its feasible interval), ``-eps y w / ||w||_2`` for the l_2 ball,
+the whole budget on the largest weight for the l_1 ball.  So the accuracy on the attacked data
+equals the certified accuracy of :mod:`robustcvx.certify` (up to margins that are 0 to rounding).
 
-* ``l_inf``: ``delta = -eps * y * sign(w)``; inside the box ``[lo, hi]`` each pixel goes to
-  the edge of its feasible interval in the harmful direction (``x + delta`` stays in the box);
-* ``l_2``: ``delta = -eps * y * w / ||w||_2``;
-* ``l_1``: all of ``eps`` on one coordinate ``k = argmax |w_k|``: ``delta = -eps * y * sign(w_k) e_k``.
-
-so the accuracy on the attacked data equals the certified accuracy of
-:mod:`robustcvx.certify` (up to ties at margin exactly 0).
+:class:`LinfWorstCase`, :class:`L2WorstCase` and :class:`L1WorstCase` fix the norm.
 """
 
 from __future__ import annotations
@@ -19,40 +16,38 @@ from typing import Any
 
 import numpy as np
 
+from .certify import threat_family
 from .linear import as_linear, check_dimension
-from .norms import parse_norm
-from .validation import check_box, check_box_contains, check_epsilon, check_features, check_pm1_labels
-from .errors import OptionError
+from .validation import check_epsilon, check_features, check_pm1_labels
 
 
 class WorstCaseAttack:
-    """Base class: ``attack(X, y) -> X_adv`` for a linear ``model`` and radius ``eps``."""
+    """``attack(X, y) -> X_adv``: the exact worst case of ``model`` at radius ``eps`` under the threat."""
 
     norm: str = "inf"
 
-    def __init__(self, model: Any, eps: float, box: object = None) -> None:
+    def __init__(self, model: Any, eps: float, norm: object = None, box: object = None) -> None:
         self.w, self.b = as_linear(model)
         self.eps = check_epsilon(eps)
-        self.box = check_box(box)
-        if self.box is not None and self.norm != "inf":
-            raise OptionError("box is supported for the inf-norm threat only (use --norm inf or drop --box)")
+        self.threat = threat_family(self.norm if norm is None else norm, box, self.eps)
+        self.box = self.threat.box
 
     def perturbation(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """The worst-case ``delta`` of every sample (inside the box when there is one)."""
+        return self.threat.worst_delta(self.w, X, y)
 
     def __call__(self, X: Any, y: Any) -> np.ndarray:
         X = check_features(X)
         y = check_pm1_labels(y, X.shape[0])
         check_dimension(self.w, X)
-        if self.box is not None:
-            check_box_contains(X, self.box)
+        self.threat.check_data(X)
         X_adv = X + self.perturbation(X, y)
-        if self.box is not None:
+        if self.box is not None:                 # rounding of x + delta must not leave the box
             np.clip(X_adv, self.box[0], self.box[1], out=X_adv)
         return X_adv
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(eps={self.eps:g}, box={self.box})"
+        return f"{type(self).__name__}({self.threat!r})"
 
 
 class LinfWorstCase(WorstCaseAttack):
@@ -60,14 +55,8 @@ class LinfWorstCase(WorstCaseAttack):
 
     norm = "inf"
 
-    def perturbation(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-        direction = -np.sign(y[:, None] * self.w[None, :])  # -1: push pixel down, +1: up
-        if self.box is None:
-            return self.eps * direction
-        lo, hi = self.box
-        down = np.maximum(-self.eps, lo - X)
-        up = np.minimum(self.eps, hi - X)
-        return np.where(direction < 0, np.minimum(down, 0.0), np.where(direction > 0, np.maximum(up, 0.0), 0.0))
+    def __init__(self, model: Any, eps: float, box: object = None) -> None:
+        super().__init__(model, eps, "inf", box)
 
 
 class L2WorstCase(WorstCaseAttack):
@@ -75,11 +64,8 @@ class L2WorstCase(WorstCaseAttack):
 
     norm = "2"
 
-    def perturbation(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-        nw = np.linalg.norm(self.w)
-        if nw == 0:
-            return np.zeros_like(X)
-        return -self.eps * y[:, None] * (self.w / nw)[None, :]
+    def __init__(self, model: Any, eps: float, box: object = None) -> None:
+        super().__init__(model, eps, "2", box)
 
 
 class L1WorstCase(WorstCaseAttack):
@@ -87,27 +73,20 @@ class L1WorstCase(WorstCaseAttack):
 
     norm = "1"
 
-    def perturbation(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-        delta = np.zeros_like(X)
-        if not self.w.any():
-            return delta
-        k = int(np.argmax(np.abs(self.w)))
-        delta[:, k] = -self.eps * y * np.sign(self.w[k])
-        return delta
-
-
-ATTACKS = {"inf": LinfWorstCase, "2": L2WorstCase, "1": L1WorstCase}
+    def __init__(self, model: Any, eps: float, box: object = None) -> None:
+        super().__init__(model, eps, "1", box)
 
 
 def worst_case_attack(model: Any, eps: float, norm: object = "inf", box: object = None) -> WorstCaseAttack:
-    """The exact worst-case attack for threat ``norm`` (``inf``, ``2`` or ``1``)."""
-    return ATTACKS[parse_norm(norm)](model, eps, box)
+    """The exact worst-case attack for the threat ``norm`` (``inf``, ``2``, ``1`` or a Threat) and ``box``."""
+    return WorstCaseAttack(model, eps, norm, box)
 
 
 def attacked_accuracy(model: Any, X: Any, y: Any, epsilon: float, norm: object = "inf",
                       box: object = None) -> float:
     """Accuracy of ``model`` on the exact worst-case perturbation of every sample."""
+    from .metrics import accuracy
+
     attack = worst_case_attack(model, epsilon, norm, box)
     X_adv = attack(X, y)
-    y = check_pm1_labels(y, X_adv.shape[0])
-    return float(np.mean(y * (X_adv @ attack.w + attack.b) > 0))
+    return accuracy(attack.w, attack.b, X_adv, check_pm1_labels(y, X_adv.shape[0]))

@@ -27,10 +27,12 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
+
 from .io import savefig, write_text
 
 FASHION_DIR = "/usr/share/datasets/fashion-mnist"

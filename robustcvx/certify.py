@@ -1,18 +1,16 @@
 r"""Exact certification of any linear model ``f(x) = w.x + b`` (labels ``y in {-1, +1}``).
 
-Without a data domain, the worst case of ``y f(x + delta)`` over ``||delta||_p <= eps`` is
-``y f(x) - eps ||w||_q`` (``q`` dual to ``p``), so sample ``i`` is certified at radius ``eps``
-iff ``y_i f(x_i) - eps ||w||_q > 0``, i.e. iff ``eps < r_i`` with the *certified radius*
-``r_i = y_i f(x_i) / ||w||_q`` (negative for misclassified points; ``+inf`` when ``w = 0`` and
-the constant model is right).  Certified accuracy is the step function
-``acc(eps) = #{i : r_i > eps} / n``: non-increasing, right-continuous, dropping exactly at the
-radii (the breakpoints).  A sample with margin exactly 0 counts as wrong.
+The threat (:mod:`robustcvx.threats`) knows the exact worst case of a linear score, so sample ``i``
+is certified at radius ``eps`` iff its worst-case margin is positive, i.e. iff ``eps < r_i`` with
+the *certified radius* ``r_i`` (:meth:`~robustcvx.threats.Threat.radii`): ``y_i f(x_i) / ||w||_q``
+for a norm ball, the root of a concave piecewise-linear function inside a box.  ``r_i`` is
+negative for misclassified points and ``+inf`` when no radius flips the sample.  Certified
+accuracy is the step function ``acc(eps) = #{i : r_i > eps} / n``: non-increasing,
+right-continuous, dropping exactly at the radii (the breakpoints).  A sample with margin exactly 0
+counts as wrong.
 
-With the data domain ``[lo, hi]`` (``box``, threat ``p = inf`` only), pixel ``j`` can move by at
-most ``c_ij`` in the harmful direction (``c_ij = x_ij - lo`` when ``y_i w_j > 0``, else
-``hi - x_ij``), so the worst margin is ``m_i(eps) = y_i f(x_i) - sum_j |w_j| min(eps, c_ij)``,
-concave piecewise linear in ``eps``; its root is the exact box-aware radius (``+inf`` when even
-``eps -> inf`` cannot flip the sample).
+Every function takes the threat as ``norm`` (``"inf"``, ``"2"``, ``"1"``) and ``box``, or as a
+:class:`~robustcvx.threats.Threat` passed as ``norm`` (its radius is then irrelevant or replaced).
 """
 
 from __future__ import annotations
@@ -23,96 +21,44 @@ from typing import Any
 import numpy as np
 
 from .linear import as_linear, check_dimension
-from .norms import dual_norm, parse_norm
-from .validation import check_box, check_box_contains, check_epsilon, check_epsilons, check_features, check_pm1_labels
-from .errors import OptionError
-
-BOX_NORM_ONLY = "box is supported for the inf-norm threat only (use --norm inf or drop --box)"
+from .threats import Threat, make_threat
+from .validation import check_epsilon, check_epsilons, check_features, check_pm1_labels
 
 
-def _prepare(model: Any, X: Any, y: Any, norm: object, box: object):
+def threat_family(norm: object = "inf", box: object = None, epsilon: float = 0.0) -> Threat:
+    """The threat for ``norm``/``box`` (or the :class:`Threat` given as ``norm``) at radius ``epsilon``."""
+    if isinstance(norm, Threat):
+        return norm.with_epsilon(epsilon)
+    return make_threat(epsilon, norm, box)
+
+
+def _prepare(model: Any, X: Any, y: Any, norm: object, box: object, epsilon: float = 0.0):
     w, b = as_linear(model)
     X = check_features(X)
     y = check_pm1_labels(y, X.shape[0])
     check_dimension(w, X)
-    norm = parse_norm(norm)
-    box = check_box(box)
-    if box is not None:
-        if norm != "inf":
-            raise OptionError(BOX_NORM_ONLY)
-        check_box_contains(X, box)
-    return w, b, X, y, norm, box
+    threat = threat_family(norm, box, epsilon)
+    threat.check_data(X)
+    return w, b, X, y, threat
 
 
 def margins(model: Any, X: Any, y: Any) -> np.ndarray:
     """``y_i f(x_i)``: positive iff sample ``i`` is classified correctly."""
-    w, b, X, y, _, _ = _prepare(model, X, y, "inf", None)
+    w, b, X, y, _ = _prepare(model, X, y, "inf", None)
     return y * (X @ w + b)
-
-
-def _harm_capacity(w: np.ndarray, X: np.ndarray, y: np.ndarray, box: tuple[float, float]) -> np.ndarray:
-    """``c_ij``: how far pixel ``j`` of sample ``i`` can move in the direction that lowers the margin."""
-    lo, hi = box
-    down = (y[:, None] * w[None, :]) > 0
-    return np.maximum(np.where(down, X - lo, hi - X), 0.0)
-
-
-def box_worst_margins(model: Any, X: Any, y: Any, epsilon: float, box: object) -> np.ndarray:
-    """Worst-case margins ``y_i f(x_i) - sum_j |w_j| min(eps, c_ij)`` under the box l-inf threat."""
-    w, b, X, y, _, box = _prepare(model, X, y, "inf", box)
-    eps = check_epsilon(epsilon)
-    m = y * (X @ w + b)
-    return m - np.minimum(eps, _harm_capacity(w, X, y, box)) @ np.abs(w)
 
 
 def worst_margins(model: Any, X: Any, y: Any, epsilon: float, norm: object = "inf",
                   box: object = None) -> np.ndarray:
     """Exact worst-case margins ``min_{delta} y_i f(x_i + delta)`` at radius ``epsilon``."""
-    w, b, X, y, norm, box = _prepare(model, X, y, norm, box)
-    eps = check_epsilon(epsilon)
-    if box is not None:
-        return box_worst_margins((w, b), X, y, eps, box)
-    return y * (X @ w + b) - eps * dual_norm(w, norm)
-
-
-def _box_radii(w: np.ndarray, m: np.ndarray, C: np.ndarray) -> np.ndarray:
-    """Root in ``eps`` of ``m_i - sum_j a_j min(eps, C_ij)`` for each row (``a = |w|``)."""
-    a = np.abs(w)
-    n = m.shape[0]
-    r = np.empty(n)
-    nz = a > 0
-    a, C = a[nz], C[:, nz]
-    if a.size == 0:  # constant model: nothing to attack
-        return np.where(m > 0, np.inf, np.where(m < 0, -np.inf, 0.0))
-    for i in range(n):  # sort per sample; O(d log d) each
-        if m[i] <= 0:
-            r[i] = m[i] / a.sum()
-            continue
-        order = np.argsort(C[i])
-        c, ai = C[i][order], a[order]
-        # f(c_k) = sum_{l<k} a_l c_l + c_k * sum_{l>=k} a_l  (f increasing, piecewise linear)
-        before = np.concatenate(([0.0], np.cumsum(ai * c)[:-1]))
-        rest = ai[::-1].cumsum()[::-1]
-        f = before + c * rest
-        k = np.searchsorted(f, m[i], side="left")
-        if k >= c.size:
-            r[i] = np.inf  # even moving every pixel to the box edge cannot flip it
-            continue
-        slope = rest[k]
-        r[i] = (m[i] - before[k]) / slope
-    return r
+    w, b, X, y, threat = _prepare(model, X, y, norm, box, check_epsilon(epsilon))
+    return threat.worst_margins(w, b, X, y)
 
 
 def certified_radii(model: Any, X: Any, y: Any, norm: object = "inf", box: object = None) -> np.ndarray:
-    """Exact certified radius of every sample (see module docstring); ``<= 0`` when misclassified."""
-    w, b, X, y, norm, box = _prepare(model, X, y, norm, box)
-    m = y * (X @ w + b)
-    if box is not None:
-        return _box_radii(w, m, _harm_capacity(w, X, y, box))
-    q = dual_norm(w, norm)
-    if q == 0:
-        return np.where(m > 0, np.inf, np.where(m < 0, -np.inf, 0.0))
-    return m / q
+    """Exact certified radius of every sample (see the module docstring); ``<= 0`` when misclassified."""
+    w, b, X, y, threat = _prepare(model, X, y, norm, box)
+    return threat.radii(w, b, X, y)
 
 
 def certified_accuracy(model: Any, X: Any, y: Any, epsilon: Any, norm: object = "inf",
@@ -159,11 +105,11 @@ class CertifiedCurve:
 
 def certified_curve(model: Any, X: Any, y: Any, norm: object = "inf", box: object = None) -> CertifiedCurve:
     """The whole certified-accuracy-vs-epsilon curve at once, with its exact breakpoints."""
-    w, b, X, y, norm, box = _prepare(model, X, y, norm, box)
-    r = certified_radii((w, b), X, y, norm, box)
+    w, b, X, y, threat = _prepare(model, X, y, norm, box)
+    r = threat.radii(w, b, X, y)
     n = r.shape[0]
     finite_pos = np.sort(r[(r > 0) & np.isfinite(r)])
     bps, counts = np.unique(finite_pos, return_counts=True)
     start = int(np.sum(r > 0))
     levels = (start - np.concatenate(([0], np.cumsum(counts)))) / n
-    return CertifiedCurve(bps, levels, n, norm, box)
+    return CertifiedCurve(bps, levels, n, threat.norm, threat.box)

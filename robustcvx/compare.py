@@ -15,8 +15,9 @@ equal the one recomputed from the weights, no model may beat the certified optim
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -120,7 +121,7 @@ class CompareResult:
                          pct(m.pgd_accuracy) + ("" if m.pgd_agrees else " !"), str(m.nonzeros),
                          f"{m.seconds:.2f}"])
         widths = [max(len(r[k]) for r in [head] + rows) for k in range(len(head))]
-        fmt = lambda r: "  ".join(c.ljust(w) if k == 0 else c.rjust(w)  # noqa: E731
+        fmt = lambda r: "  ".join(c.ljust(w) if k == 0 else c.rjust(w)
                                   for k, (c, w) in enumerate(zip(r, widths)))
         lines = [fmt(head), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows]
         return "\n".join(lines)
@@ -324,5 +325,5 @@ def compare(task: Any, epsilon: float, norm: str = "inf", box: Any = None, l1: f
                 "seed": int(seed), "solver": solver, "tie_break": tie_break, "attack_steps": int(attack_steps),
                 "attack_restarts": int(attack_restarts), "distance_tol": float(tol), "zero_tol": ZERO_TOL}
     return CompareResult(optimum, models, data, problem.describe(),
-                         {"split": split, "n": int(len(ye))}, settings, errors, warns,
+                         {"split": split, "n": len(ye)}, settings, errors, warns,
                          time.perf_counter() - t_start)

@@ -116,7 +116,7 @@ class RobustHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstima
         self.tie_break = tie_break
         self.strict = strict
 
-    def fit(self, X: Any, y: Any) -> "RobustHingeClassifier":
+    def fit(self, X: Any, y: Any) -> RobustHingeClassifier:
         X, y = validate_data(self, X, y, dtype=np.float64)
         signed = self._fit_classes(y)
         problem = RobustHingeProblem(X, signed, self.epsilon, self.norm, self.box, self.l1, self.l2)

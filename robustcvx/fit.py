@@ -8,8 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
+from . import metrics
 from .certify import certified_accuracy
 from .problems import RobustHingeProblem
 from .solvers import Solution, solve
@@ -30,13 +29,14 @@ class TaskFit:
         info = task.info()
         rec["data"] = info
         rec["problem"] = pr.describe()
-        rec["norm_l1"] = float(np.abs(w).sum())
-        rec["nonzeros"] = int(np.count_nonzero(np.abs(w) > 1e-12))
+        rec["norm_l1"] = metrics.l1_norm(w)
+        rec["nonzeros"] = metrics.nonzeros(w)
         X, y, split = task.evaluation_split()
         rec["evaluation"] = {
-            "split": split, "n": int(len(y)),
-            "accuracy": float(np.mean(y * (X @ w + b) > 0)),
-            "certified_accuracy": float(certified_accuracy((w, b), X, y, pr.epsilon, pr.norm, pr.box)),
+            "split": split, "n": len(y),
+            "train_accuracy": metrics.accuracy(w, b, pr.X, pr.y),
+            "accuracy": metrics.accuracy(w, b, X, y),
+            "certified_accuracy": float(certified_accuracy((w, b), X, y, pr.epsilon, pr.threat)),
         }
         return rec
 

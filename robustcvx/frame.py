@@ -97,10 +97,10 @@ def choose_frame(problem: Any) -> Frame:
     if "frame" in problem._cache:
         return problem._cache["frame"]
     X = problem.X
-    if problem.box is not None:
-        lo, hi = problem.box
-        spread, offset = hi - lo, lo
-        off_size = abs(lo)
+    anchor = problem.threat.frame_anchor()
+    if anchor is not None:
+        offset, spread = anchor
+        off_size = abs(offset)
     elif hasattr(X, "tocsr"):
         spread = float(abs(X).max()) if X.nnz else 1.0
         offset, off_size = 0.0, 0.0

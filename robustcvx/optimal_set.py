@@ -68,24 +68,10 @@ class Projection:
 
 def _sparse_if_worth_it(X: np.ndarray):
     """MNIST-like data is mostly zeros: a sparse constant makes cvxpy and Clarabel much faster."""
-    nnz = np.count_nonzero(X)
-    if nnz < 0.5 * X.size:
+    if np.count_nonzero(X) < 0.5 * X.size:
         import scipy.sparse as sp
         return sp.csr_matrix(X)
     return X
-
-
-def _split_costs(C: np.ndarray, eps: float):
-    """``C = eps * mask[:, None] + R`` with ``R`` as sparse as possible.
-
-    Box costs are ``min(eps, distance to the box edge)``: a row is either mostly 0 (the pixels at
-    the edge it would be pushed towards) or mostly ``eps``; subtracting ``eps`` from the latter
-    leaves a sparse remainder.
-    """
-    at_eps = np.count_nonzero(C == eps, axis=1)
-    mask = (at_eps > 0.5 * C.shape[1]).astype(np.float64)
-    R = C - eps * mask[:, None]
-    return mask, _sparse_if_worth_it(R)
 
 
 def _solve_projection(problem: RobustHingeProblem, kink: np.ndarray, pos: np.ndarray, w0: np.ndarray, b0: float,
@@ -95,59 +81,30 @@ def _solve_projection(problem: RobustHingeProblem, kink: np.ndarray, pos: np.nda
     ``pos`` -- one aggregated linear term -- and by 0 (<= it) for all others."""
     import cvxpy as cp
 
-    n, d = problem.n, problem.d
+    d = problem.d
+    c = problem.weights
     m = int(kink.size)
     bv = cp.Variable()
-    cons = []
-    l1_term = None
-    if problem.uses_box:
-        wp = cp.Variable(d, nonneg=True)
-        wm = cp.Variable(d, nonneg=True)
-        wv = wp - wm
-        sp_, sm_ = cp.Variable(), cp.Variable()  # sum(w+), sum(w-): keeps the rank-one parts sparse
-        cons += [sp_ == cp.sum(wp), sm_ == cp.sum(wm)]
-        pen = 0.0
-        if m:
-            for C, var, total in zip(problem.threat.costs(problem.X, problem.y), (wp, wm), (sp_, sm_)):
-                mask, R = _split_costs(C[kink], problem.epsilon)
-                pen = pen + R @ var
-                if mask.any():
-                    pen = pen + problem.epsilon * mask * total
-        l1_term = sp_ + sm_
-    else:
-        wv = cp.Variable(d)
-        pen = 0.0
-        if problem.l1 > 0 or (problem.epsilon > 0 and problem.dual_norm == "1"):
-            u = cp.Variable(d)
-            cons += [u >= wv, u >= -wv]
-            l1_term = cp.sum(u)
-        if problem.epsilon > 0:
-            t = cp.Variable()
-            q = problem.dual_norm
-            if q == "1":
-                cons += [cp.sum(u) <= t]
-            elif q == "inf":
-                cons += [wv <= t, -wv <= t]
-            else:
-                cons += [cp.SOC(t, wv)]
-            pen = problem.epsilon * t
+    terms = problem.threat.cvxpy_terms(d, problem.X[kink], problem.y[kink])   # the kink rows keep their penalty
+    wv = terms.w
+    cons = list(terms.constraints)
     value = 0.0
     if m:
         xi = cp.Variable(m, nonneg=True)
         X = _sparse_if_worth_it(problem.X[kink])
-        cons.append(xi >= 1 - cp.multiply(problem.y[kink], X @ wv + bv) + pen)
-        value = cp.sum(xi) / n
-    if pos.size:  # sum over pos of z_i = 1 - y_i (w.x_i + b) + pen_i(w), as one linear expression
-        ys = problem.y[pos]
-        agg = float(pos.size) - (ys @ problem.X[pos]) @ wv - float(ys.sum()) * bv
-        if problem.uses_box:
-            Cp, Cm = problem.threat.costs(problem.X, problem.y)
-            agg = agg + Cp[pos].sum(axis=0) @ wp + Cm[pos].sum(axis=0) @ wm
-        elif problem.epsilon > 0:
-            agg = agg + float(pos.size) * pen
-        value = value + agg / n
+        cons.append(xi >= 1 - cp.multiply(problem.y[kink], X @ wv + bv) + terms.penalty)
+        value = c[kink] @ xi
+    if pos.size:  # sum over pos of c_i z_i, z_i = 1 - y_i (w.x_i + b) + pen_i(w): one linear expression
+        cy = c[pos] * problem.y[pos]
+        agg = float(c[pos].sum()) - (cy @ problem.X[pos]) @ wv - float(cy.sum()) * bv
+        value = value + agg + problem.threat.cvxpy_penalty_sum(terms, problem.X[pos], problem.y[pos], c[pos])
     if problem.l1 > 0:
-        value = value + problem.l1 * l1_term
+        abs_sum = terms.abs_sum
+        if abs_sum is None:
+            u = cp.Variable(d)
+            cons += [u >= wv, u >= -wv]
+            abs_sum = cp.sum(u)
+        value = value + problem.l1 * abs_sum
     if problem.l2 > 0:
         value = value + 0.5 * problem.l2 * cp.sum_squares(wv)
     if m or pos.size or problem.l1 > 0 or problem.l2 > 0:

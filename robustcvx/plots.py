@@ -19,14 +19,24 @@ Conventions shared by the figures:
 from __future__ import annotations
 
 import sys
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 __all__ = [
-    "epsilon_color", "step_points", "hinge_loss_figure", "robust_hinge_figure", "loss_landscape_figure",
-    "threat_sets_figure", "weight_images_figure", "accuracy_vs_epsilon_figure", "nearest_misclassified_figure",
-    "logit_histograms_figure", "training_curves_figure", "box_threat_figure",
+    "accuracy_vs_epsilon_figure",
+    "box_threat_figure",
+    "epsilon_color",
+    "hinge_loss_figure",
+    "logit_histograms_figure",
+    "loss_landscape_figure",
+    "nearest_misclassified_figure",
+    "robust_hinge_figure",
+    "step_points",
+    "threat_sets_figure",
+    "training_curves_figure",
+    "weight_images_figure",
 ]
 
 _EPS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")

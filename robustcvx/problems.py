@@ -167,11 +167,11 @@ class RobustHingeProblem:
         its rounding error separately)."""
         return self.loss(w, b) + self.regularizer(w)
 
-    def with_epsilon(self, epsilon: float) -> "RobustHingeProblem":
+    def with_epsilon(self, epsilon: float) -> RobustHingeProblem:
         """The same problem at another radius (data not copied)."""
         return self.with_threat(self.threat.with_epsilon(epsilon))
 
-    def with_threat(self, threat: Threat, **changes: Any) -> "RobustHingeProblem":
+    def with_threat(self, threat: Threat, **changes: Any) -> RobustHingeProblem:
         """The same data with another threat (and optionally other ``l1``, ``l2``)."""
         out = RobustHingeProblem(self.X, self.y, threat, l1=changes.get("l1", self.l1),
                                  l2=changes.get("l2", self.l2), sample_weight=self.sample_weight)
@@ -182,7 +182,7 @@ class RobustHingeProblem:
         return out
 
     # ---------------------------------------------------- cvxpy formulations
-    def to_cvxpy(self) -> "CvxpyModel":
+    def to_cvxpy(self) -> CvxpyModel:
         """The reference cvxpy model (explicit slacks; duals of the margin rows = alpha)."""
         import cvxpy as cp
 
@@ -205,7 +205,7 @@ class RobustHingeProblem:
             obj = obj + 0.5 * self.l2 * cp.sum_squares(w)
         return CvxpyModel(cp.Problem(cp.Minimize(obj), cons), w, b, margin_row)
 
-    def to_cvxpy_max_margin(self, rows: np.ndarray | None = None) -> "CvxpyModel":
+    def to_cvxpy_max_margin(self, rows: np.ndarray | None = None) -> CvxpyModel:
         r"""Max-margin tie-break among zero-loss models.
 
         ``min ||w||_q  s.t.  y_i f(x_i) - pen_i(w) >= 1`` for all ``i``.  Among all models of

@@ -12,8 +12,9 @@ from __future__ import annotations
 import csv
 import io
 import platform
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 #: Packages whose versions the README and summary.json record.
 VERSION_PACKAGES = ("numpy", "scipy", "cvxpy", "highspy", "clarabel", "torch", "matplotlib", "scikit-learn",
@@ -210,7 +211,7 @@ def readme_text(meta: dict, rows: Sequence[dict], figures: Sequence[Any], facts:
                f"same ε but keep perturbed pixels inside [0, 1] (the real threat for images).")
     out.append(f"- **SGD**: the same objectives trained with plain SGD as in the study: {sgd['epochs']} epochs, batch "
                f"{sgd['batch_size']}, learning rate {sgd['lr']:g}, seed {sgd['seed']}.")
-    out.append(f"- objective = mean (robust) hinge over the training set, no regulariser.")
+    out.append("- objective = mean (robust) hinge over the training set, no regulariser.")
     if degenerate:
         out.append(f"- **degenerate problems** ({'; '.join(degenerate)}): the training data is (robustly) "
                    "separable, so the optimal objective is 0 and *every* separator with zero loss, and every "

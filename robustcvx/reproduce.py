@@ -20,9 +20,10 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -62,7 +63,7 @@ class ReproduceConfig:
     study_epsilon: float | None = None
     dpi: int = FIGURE_DPI
 
-    def resolved(self) -> "ReproduceConfig":
+    def resolved(self) -> ReproduceConfig:
         """A copy with every default filled in and every value checked."""
         eps = self.epsilons if self.epsilons is not None else (QUICK_EPSILONS if self.quick else STUDY_EPSILONS)
         eps = tuple(sorted({check_epsilon(e) for e in eps} - {0.0}))
@@ -176,7 +177,7 @@ def model_key(method: str, epsilon: float, box: bool = False, variant: str = "")
     return f"{method}-robust{'-box' if box else ''}-{epsilon:g}"
 
 
-def same_classifier(a: "TrainedModel", b: "TrainedModel", tol: float = 1e-6) -> bool:
+def same_classifier(a: TrainedModel, b: TrainedModel, tol: float = 1e-6) -> bool:
     """True when ``(w, b)`` of the two models are positive multiples of each other (same predictions, any radius)."""
     u = np.append(a.coef, a.intercept)
     v = np.append(b.coef, b.intercept)
@@ -627,7 +628,7 @@ def findings(ctx: FigureContext) -> list[str]:
     X, y = ctx.task.X_train, ctx.task.y_train
     _, _, split = ctx.task.evaluation_split()
     reg = ctx.m("exact", 0.0)
-    acc = lambda m, v: float(ctx.evals[m.key].curve(v))  # noqa: E731
+    acc = lambda m, v: float(ctx.evals[m.key].curve(v))
     if reg.degenerate:
         gamma = float(np.min(y * (X @ reg.coef + reg.intercept)) / np.abs(reg.coef).sum())
         same = [f"{m.epsilon:g}" for m in ctx.models.values() if m.same_as and not m.box]
@@ -970,9 +971,9 @@ def _fig_training(ctx: FigureContext):
                        "color": ctx.color(e)})
     title = f"SGD training objective per epoch vs the certified optimum (dashed), {ctx.data}"
     fig = training_curves_figure(panels, title=_wrap(title, 90))
-    cap = (f"The training objective (mean robust hinge on the training set) of SGD after each epoch, with the "
-           f"certified optimum of the same problem as a dashed line (log scale; linear where the optimum is 0 "
-           f"because the data is separable at that radius): the distance between them is SGD's suboptimality.")
+    cap = ("The training objective (mean robust hinge on the training set) of SGD after each epoch, with the "
+           "certified optimum of the same problem as a dashed line (log scale; linear where the optimum is 0 "
+           "because the data is separable at that radius): the distance between them is SGD's suboptimality.")
     return fig, title, cap
 
 

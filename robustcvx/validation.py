@@ -1,9 +1,17 @@
-"""Argument checks shared by the API and the CLI (one-line messages, ValueError/TypeError subclasses)."""
+"""Every input check of the package, in one place (one-line messages, ValueError/TypeError subclasses).
+
+* options: :func:`check_number`, :func:`check_epsilon`, :func:`check_epsilons`, :func:`check_box`;
+* arrays given to the API: :func:`check_features` (finite float64 2-D), :func:`check_pm1_labels`,
+  :func:`check_signed_labels`, :func:`check_box_contains`;
+* raw arrays read from data files, before conversion (:mod:`robustcvx.data`):
+  :func:`check_raw_features`, :func:`check_raw_labels` (messages name the file and split).
+"""
 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -116,3 +124,36 @@ def check_box_contains(X: np.ndarray, box: tuple[float, float], tol: float = 1e-
         raise OptionError(
             f"box [{lo:g}, {hi:g}] does not contain the data (features range over [{xmin:g}, {xmax:g}]): "
             "widen the box or rescale the data")
+
+
+_NUMERIC_KINDS = "biuf"
+
+
+def check_raw_features(X: Any, what: str) -> np.ndarray:
+    """Check ``X`` is a non-empty, numeric, 2-D array (not yet converted); return it."""
+    X = np.asarray(X)
+    if X.dtype.kind not in _NUMERIC_KINDS:
+        raise DataError(f"{what} features are not numeric (dtype {X.dtype}); store real numbers")
+    if X.ndim != 2:
+        raise DataError(f"{what} features must be 2-D (n, d), got shape {X.shape}; reshape them to (n, -1)")
+    if X.shape[0] == 0:
+        raise DataError(f"{what} has no examples (shape {X.shape}); give at least one row")
+    if X.shape[1] == 0:
+        raise DataError(f"{what} has no feature columns (shape {X.shape}); give at least one feature")
+    return X
+
+
+def check_raw_labels(y: Any, n: int, what: str) -> np.ndarray:
+    """Check ``y`` is numeric, finite and 1-D of length ``n`` (an (n, 1) column is flattened); return it."""
+    y = np.asarray(y)
+    if y.dtype.kind not in _NUMERIC_KINDS:
+        raise DataError(f"{what} labels are not numeric (dtype {y.dtype}); use numbers such as 0/1 or class ids")
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise DataError(f"{what} labels must be 1-D, got shape {y.shape}")
+    if y.shape[0] != n:
+        raise DataError(f"{what} has {n} feature rows but {y.shape[0]} labels; they must match one to one")
+    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+        raise DataError(f"{what} labels contain NaN or inf; every row needs a class label")
+    return y

@@ -7,13 +7,20 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from robustcvx.baselines import (BaselineConfig, BaselineResult, SGDHingeClassifier, pgd_accuracy, pgd_margins,
-                                 train_baseline)
+from conftest import make_blobs
+
+from robustcvx.baselines import (
+    BaselineConfig,
+    BaselineResult,
+    SGDHingeClassifier,
+    pgd_accuracy,
+    pgd_margins,
+    train_baseline,
+)
 from robustcvx.baselines.attack import project_l1_ball
 from robustcvx.certify import certified_accuracy
 from robustcvx.errors import OptionError
 from robustcvx.problems import RobustHingeProblem
-from conftest import make_blobs
 
 FAST = dict(epochs=3, batch_size=16)
 
@@ -131,7 +138,7 @@ def test_same_seed_same_numbers(optimizer):
     cfg = BaselineConfig(optimizer=optimizer, schedule="cosine", **FAST)
     r1, r2 = train_baseline(problem, cfg), train_baseline(problem, cfg)
     assert np.array_equal(r1.coef, r2.coef) and r1.intercept == r2.intercept
-    strip = lambda t: [{k: v for k, v in row.items() if k != "seconds"} for row in t]  # noqa: E731
+    strip = lambda t: [{k: v for k, v in row.items() if k != "seconds"} for row in t]
     assert strip(r1.trace) == strip(r2.trace)
     r3 = train_baseline(problem, cfg.replace(seed=1))
     assert not np.array_equal(r1.coef, r3.coef)

@@ -17,11 +17,11 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from conftest import make_blobs
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
-from conftest import make_blobs
 from reference import cvxpy_optimum, reference_optimum, socp_optimum
+
 from robustcvx.certificate import GAP_TOL, certify_solution, primal_bounds
 from robustcvx.certificate.dual import evaluate
 from robustcvx.cli import main

@@ -2,12 +2,13 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from conftest import make_blobs
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reference import pgd_accuracy
 
 from robustcvx.attacks import attacked_accuracy, worst_case_attack
-from robustcvx.certify import (certified_accuracy, certified_curve, certified_radii, worst_margins)
-from conftest import make_blobs
-from reference import pgd_accuracy
+from robustcvx.certify import certified_accuracy, certified_curve, certified_radii, worst_margins
 
 CASES = [("inf", None), ("inf", (0.0, 1.0)), ("2", None), ("1", None)]
 

@@ -214,7 +214,7 @@ ROW_IDS = [r[0] for r in ROWS]
 
 def _commands() -> set[str]:
     parser = build_parser()
-    sub = next(a for a in parser._actions if a.dest == "command")  # noqa: SLF001
+    sub = next(a for a in parser._actions if a.dest == "command")
     return set(sub.choices)
 
 

@@ -12,9 +12,10 @@ import pytest
 
 pytest.importorskip("torch")
 
+from conftest import REPO, make_blobs
+
 from robustcvx.compare import CompareResult, ModelReport, baseline_configs, compare, parse_optimizers
 from robustcvx.errors import OptionError
-from conftest import REPO, make_blobs
 
 SMALL = dict(epochs=2, batch_size=16, attack_restarts=2)
 
@@ -62,7 +63,7 @@ def test_compare_regularised_and_zero_epsilon(task):
 def test_compare_is_deterministic_and_dict_has_the_contract_keys(task):
     a = compare(task, 0.1, optimizers=["sgd", "pgd"], seed=3, **SMALL).to_dict()
     b = compare(task, 0.1, optimizers=["sgd", "pgd"], seed=3, **SMALL).to_dict()
-    strip = lambda d: [{k: v for k, v in m.items() if k not in ("seconds", "info", "trace")}  # noqa: E731
+    strip = lambda d: [{k: v for k, v in m.items() if k not in ("seconds", "info", "trace")}
                        for m in d["models"]]
     assert strip(a) == strip(b)
     assert set(a) >= {"optimum", "models", "data", "problem", "errors"}

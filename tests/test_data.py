@@ -391,7 +391,7 @@ def test_mnist_sample_split_determinism() -> None:
     np.testing.assert_array_equal(a.y_test, b.y_test)
     assert not np.array_equal(a.X_test, c.X_test)
     assert "seed 6" in c.split
-    rows = lambda X: {r.tobytes() for r in X}  # noqa: E731
+    rows = lambda X: {r.tobytes() for r in X}
     assert not rows(a.X_train) & rows(a.X_test)  # disjoint
     assert len(rows(a.X_train) | rows(a.X_test)) == len(rows(c.X_train) | rows(c.X_test)) == 1000
 
@@ -588,7 +588,7 @@ def test_binary_task_validates_and_is_json_safe() -> None:
         "name": "t", "source": "here", "classes": [3, 5], "n": 2, "d": 2, "n_test": None,
         "split": "all", "image_shape": None, "notes": [],
     }
-    with expect("only -1.0 and \\+1.0"):
+    with expect("only the labels -1 and \\+1"):
         BinaryTask("t", "s", (), np.ones((2, 1)), [0, 1], None, None, "", None)
     with expect("must be 2-D"):
         BinaryTask("t", "s", (), np.ones(2), [1, -1], None, None, "", None)

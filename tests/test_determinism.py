@@ -28,7 +28,7 @@ TIMING = re.compile(r"seconds|time|elapsed|duration", re.IGNORECASE)
 
 
 def _commands() -> set[str]:
-    sub = next(a for a in build_parser()._actions if a.dest == "command")  # noqa: SLF001
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
     return set(sub.choices)
 
 

@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
+from conftest import make_blobs
+from reference import linprog_optimum
 from sklearn.utils.estimator_checks import check_estimator
 
 from robustcvx.errors import DataError
 from robustcvx.estimator import RobustHingeClassifier
-from conftest import make_blobs
-from reference import linprog_optimum
 
 
 def test_check_estimator():

@@ -10,9 +10,9 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import make_blobs
 from reference import reference_optimum
+
 from robustcvx.cli import main
 from robustcvx.errors import OptionError
 from robustcvx.estimator import RobustHingeClassifier

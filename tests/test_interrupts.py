@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 
 def _commands() -> set[str]:
-    sub = next(a for a in build_parser()._actions if a.dest == "command")  # noqa: SLF001
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
     return set(sub.choices)
 
 
@@ -141,14 +141,12 @@ def test_atomic_write_failure_modes(tmp_path, monkeypatch):
     import robustcvx.io as rio
 
     target = tmp_path / "x.json"
-    with pytest.raises(KeyboardInterrupt):
-        with rio.atomic_path(target) as tmp:
-            tmp.write_text("{half")
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), rio.atomic_path(target) as tmp:
+        tmp.write_text("{half")
+        raise KeyboardInterrupt
     assert list(tmp_path.iterdir()) == []
-    with pytest.raises(rio.OutputError, match="No space left"):
-        with rio.atomic_path(target):
-            raise OSError(28, "No space left on device")
+    with pytest.raises(rio.OutputError, match="No space left"), rio.atomic_path(target):
+        raise OSError(28, "No space left on device")
     assert list(tmp_path.iterdir()) == []
     rio.write_json(target, {"a": 1})
     assert json.loads(target.read_text()) == {"a": 1}

@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 import pytest
+from conftest import make_blobs
 
 from robustcvx.errors import OptionError
 from robustcvx.optimal_set import distance_to_optimal_set, project_onto_optimal_set
 from robustcvx.problems import RobustHingeProblem
 from robustcvx.solvers import solve
-from conftest import make_blobs
 
 TOL = 1e-9  # a tight level set, so distances match the closed forms to ~1e-6
 
@@ -87,7 +87,7 @@ def test_projection_matches_an_independent_formulation(norm, box, l1, l2):
     else:
         pen = 0.1 * cp.norm(w, {"inf": 1, "2": 2, "1": "inf"}[norm])
     P = cp.sum(cp.pos(1 - cp.multiply(y, X @ w + b) + pen)) / 30 + l1 * cp.norm1(w) + l2 / 2 * cp.sum_squares(w)
-    ref = cp.Problem(cp.Minimize(cp.sum_squares(w - w0) + cp.square(b - b0)), [P <= sol.objective + 1e-7])
+    ref = cp.Problem(cp.Minimize(cp.sum_squares(w - w0) + cp.square(b - b0)), [sol.objective + 1e-7 >= P])
     ref.solve(solver="CLARABEL", tol_gap_abs=1e-9, tol_gap_rel=1e-9, tol_feas=1e-9)
     assert proj.distance == pytest.approx(math.sqrt(ref.value), rel=1e-5, abs=1e-6)
     assert proj.objective <= sol.objective + 1e-7 + 1e-8

@@ -22,12 +22,10 @@ Examples are drawn deterministically (``derandomize``) so that CI runs are repro
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from robustcvx.attacks import attacked_accuracy
-from robustcvx.certificate import GAP_TOL
 from robustcvx.certify import certified_accuracy, certified_curve, certified_radii, worst_margins
 from robustcvx.problems import RobustHingeProblem
 from robustcvx.solvers import solve

@@ -14,10 +14,10 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("matplotlib")
 
-from robustcvx import report, reproduce  # noqa: E402
-from robustcvx.errors import OptionError  # noqa: E402
-from robustcvx.problems import RobustHingeProblem  # noqa: E402
-from robustcvx.reproduce import ReproduceConfig  # noqa: E402
+from robustcvx import report, reproduce
+from robustcvx.errors import OptionError
+from robustcvx.problems import RobustHingeProblem
+from robustcvx.reproduce import ReproduceConfig
 
 
 def tiny_task(n=48, n_test=30, seed=0):

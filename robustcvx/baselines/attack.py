@@ -22,13 +22,14 @@ without using the closed forms, and callers compare the two.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from ..errors import OptionError
 from ..linear import as_linear
-from ..norms import parse_norm
+from ..threats import parse_norm
 from ..validation import check_box, check_box_contains, check_epsilon, check_features
 from ._torch import import_torch, num_threads, resolve_device
 

@@ -101,7 +101,7 @@ class BaselineConfig:
     threads: int | None = None
 
     def __post_init__(self) -> None:
-        set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
+        set_ = lambda k, v: object.__setattr__(self, k, v)
         set_("optimizer", parse_optimizer(self.optimizer))
         set_("epochs", _int(self.epochs, "epochs", 0))
         set_("batch_size", _int(self.batch_size, "batch size", 1))
@@ -120,7 +120,7 @@ class BaselineConfig:
         if self.threads is not None:
             set_("threads", _int(self.threads, "threads", 1))
 
-    def replace(self, **changes: Any) -> "BaselineConfig":
+    def replace(self, **changes: Any) -> BaselineConfig:
         return replace(self, **changes)
 
     def to_dict(self) -> dict:

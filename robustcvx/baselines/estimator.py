@@ -71,7 +71,7 @@ class SGDHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstimator
                               pgd_steps=self.pgd_steps, pgd_step_size=self.pgd_step_size, momentum=self.momentum,
                               init=self.init)
 
-    def fit(self, X: Any, y: Any) -> "SGDHingeClassifier":
+    def fit(self, X: Any, y: Any) -> SGDHingeClassifier:
         from .train import train_baseline
 
         cfg = self._config()  # validate options before touching the data

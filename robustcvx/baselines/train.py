@@ -190,7 +190,7 @@ def train_baseline(problem: RobustHingeProblem, cfg: BaselineConfig | None = Non
         else:
             opt = torch.optim.SGD([w, b], lr=cfg.lr, momentum=cfg.momentum)
         l1, l2 = problem.l1, problem.l2
-        score = lambda z: z @ w.detach() + b.detach()  # noqa: E731  (attacks see frozen weights)
+        score = lambda z: z @ w.detach() + b.detach()
 
         step = 0
         for epoch in range(cfg.epochs):

@@ -66,7 +66,7 @@ from .repair import repair as _repair
 GAP_TOL = 1e-8
 REPAIR_ROUNDS = 3
 
-__all__ = ["Certificate", "certify_solution", "GAP_TOL", "PrimalBounds", "primal_bounds"]
+__all__ = ["GAP_TOL", "Certificate", "PrimalBounds", "certify_solution", "primal_bounds"]
 
 
 @dataclass(frozen=True)

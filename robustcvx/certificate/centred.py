@@ -10,7 +10,8 @@ accurately as centred data.  Sparse data is used as given (``m = 0``: centring w
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .dual import DualPoint
 from .centred import blocks
+from .dual import DualPoint
 
 MAX_ROWS = 4000        # beyond this many near-active constraints the repair is not attempted
 

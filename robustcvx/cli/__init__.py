@@ -15,7 +15,7 @@ import os
 import sys
 
 from .. import __version__
-from ..errors import RobustCVXError, InputTypeError, SolverError
+from ..errors import InputTypeError, RobustCVXError, SolverError
 
 COMMANDS = ("solve", "certify", "compare", "reproduce", "bench")
 

@@ -22,10 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..evaluation import certify_model
-    from ..model_io import load_model
-
-    from ..model_io import check_model_matches
-    from ..norms import parse_norm
+    from ..model_io import check_model_matches, load_model
+    from ..threats import parse_norm
     from ..validation import check_box
 
     w, b, record = load_model(args.model)

@@ -30,12 +30,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
+    from ..errors import OptionError
     from ..fit import fit_task
     from ..io import check_writable
-    from ..norms import parse_norm
     from ..problems import RobustHingeProblem
     from ..solvers import parse_solver, parse_tie_break
-    from ..errors import OptionError
+    from ..threats import parse_norm
     from ..validation import check_box, check_epsilon, check_number
 
     # every option is checked before the slow work (loading, maybe downloading, solving)

@@ -40,4 +40,4 @@ from robustcvx.data.paths import default_data_dir
 from robustcvx.data.spec import parse_spec
 from robustcvx.data.task import BinaryTask
 
-__all__ = ["BinaryTask", "load_task", "parse_spec", "read_idx", "default_data_dir"]
+__all__ = ["BinaryTask", "default_data_dir", "load_task", "parse_spec", "read_idx"]

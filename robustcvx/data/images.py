@@ -115,13 +115,13 @@ def download(dataset: ImageDataset, root: Path) -> str | None:
     fresh = [p for p in (root / dataset.key / "raw", root / dataset.key, root) if not p.exists()]
     try:
         import torchvision.datasets as tvd  # lazy: slow import, only needed to download
-    except Exception:  # noqa: BLE001 - any import failure means "cannot download"
+    except Exception:
         return "torchvision (needed to download it) is not installed"
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # keep torchvision's chatter off our stdout
             for train in (True, False):
                 getattr(tvd, dataset.key)(root=str(root), train=train, download=True)
-    except Exception:  # noqa: BLE001 - offline, HTTP error, disk full, bad checksum ...
+    except Exception:
         _remove_if_empty(fresh)
         return "download failed (offline?)"
     return None

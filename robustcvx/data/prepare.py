@@ -11,8 +11,7 @@ import numpy as np
 
 from robustcvx.data.task import BinaryTask
 from robustcvx.errors import DataError
-
-_NUMERIC_KINDS = "biuf"
+from robustcvx.validation import check_raw_features, check_raw_labels
 
 
 def _fmt_values(values: np.ndarray, limit: int = 12) -> str:
@@ -20,36 +19,6 @@ def _fmt_values(values: np.ndarray, limit: int = 12) -> str:
     shown = [str(int(v)) if float(v).is_integer() else repr(float(v)) for v in values[:limit]]
     more = f", ... ({len(values)} values)" if len(values) > limit else ""
     return ", ".join(shown) + more
-
-
-def check_features(X: np.ndarray, what: str) -> np.ndarray:
-    """Check ``X`` is a non-empty, numeric, 2-D array (not yet converted); return it."""
-    X = np.asarray(X)
-    if X.dtype.kind not in _NUMERIC_KINDS:
-        raise DataError(f"{what} features are not numeric (dtype {X.dtype}); store real numbers")
-    if X.ndim != 2:
-        raise DataError(f"{what} features must be 2-D (n, d), got shape {X.shape}; reshape them to (n, -1)")
-    if X.shape[0] == 0:
-        raise DataError(f"{what} has no examples (shape {X.shape}); give at least one row")
-    if X.shape[1] == 0:
-        raise DataError(f"{what} has no feature columns (shape {X.shape}); give at least one feature")
-    return X
-
-
-def check_labels(y: np.ndarray, n: int, what: str) -> np.ndarray:
-    """Check ``y`` is numeric, finite and 1-D of length ``n`` (an (n, 1) column is flattened); return it."""
-    y = np.asarray(y)
-    if y.dtype.kind not in _NUMERIC_KINDS:
-        raise DataError(f"{what} labels are not numeric (dtype {y.dtype}); use numbers such as 0/1 or class ids")
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise DataError(f"{what} labels must be 1-D, got shape {y.shape}")
-    if y.shape[0] != n:
-        raise DataError(f"{what} has {n} feature rows but {y.shape[0]} labels; they must match one to one")
-    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
-        raise DataError(f"{what} labels contain NaN or inf; every row needs a class label")
-    return y
 
 
 def _binary_map(values: np.ndarray, spec: str = "csv:PATH") -> dict[float, float]:
@@ -109,13 +78,13 @@ def make_task(
     ``split`` may contain ``{n_train}`` and ``{n_test}`` placeholders, filled with the
     example counts after class selection (formatted with thousands separators).
     """
-    X_train = check_features(X_train, f"{what} (training split)")
-    y_train = check_labels(y_train, X_train.shape[0], f"{what} (training split)")
+    X_train = check_raw_features(X_train, f"{what} (training split)")
+    y_train = check_raw_labels(y_train, X_train.shape[0], f"{what} (training split)")
     if (X_test is None) != (y_test is None):
         raise DataError(f"{what} has test features without test labels or the reverse; give both or neither")
     if X_test is not None:
-        X_test = check_features(X_test, f"{what} (test split)")
-        y_test = check_labels(y_test, X_test.shape[0], f"{what} (test split)")
+        X_test = check_raw_features(X_test, f"{what} (test split)")
+        y_test = check_raw_labels(y_test, X_test.shape[0], f"{what} (test split)")
         if X_test.shape[1] != X_train.shape[1]:
             raise DataError(
                 f"{what}: test split has {X_test.shape[1]} features but training split has {X_train.shape[1]}; "

@@ -54,7 +54,7 @@ def load_npz(path: Path, classes: tuple[int, int] | None, name: str) -> BinaryTa
                     arrays[key] = archive[key]
     except DataError:
         raise
-    except Exception as exc:  # noqa: BLE001 - BadZipFile, zlib.error, pickled objects, EOFError ...
+    except Exception as exc:
         raise DataError(f"cannot read {path} as an .npz archive ({_one_line(exc)}); {_NPZ_HOW}") from None
     if ("X_test" in arrays) != ("y_test" in arrays):
         have = "X_test" if "X_test" in arrays else "y_test"

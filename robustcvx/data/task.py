@@ -3,35 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from robustcvx.errors import DataError
-
-
-def _as_features(value: Any, field: str) -> np.ndarray:
-    """Return ``value`` as a float64, C-contiguous 2-D array, or raise DataError."""
-    try:
-        arr = np.ascontiguousarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"BinaryTask.{field} is not numeric ({exc}); pass a 2-D array of numbers") from None
-    if arr.ndim != 2:
-        raise DataError(f"BinaryTask.{field} must be 2-D (n, d), got shape {arr.shape}; reshape it to (n, -1)")
-    return arr
-
-
-def _as_labels(value: Any, field: str, n: int) -> np.ndarray:
-    """Return ``value`` as a float64 1-D array of -1/+1 of length ``n``, or raise DataError."""
-    try:
-        arr = np.ascontiguousarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"BinaryTask.{field} is not numeric ({exc}); pass labels -1.0/+1.0") from None
-    if arr.ndim != 1 or arr.shape[0] != n:
-        raise DataError(f"BinaryTask.{field} must have shape ({n},) to match the features, got {arr.shape}")
-    if not np.all((arr == 1.0) | (arr == -1.0)):
-        raise DataError(f"BinaryTask.{field} must hold only -1.0 and +1.0; map the two classes to -1/+1 first")
-    return arr
+from robustcvx.validation import check_features, check_pm1_labels
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,21 +33,19 @@ class BinaryTask:
     notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        X_train = _as_features(self.X_train, "X_train")
-        if X_train.shape[0] == 0 or X_train.shape[1] == 0:
-            raise DataError(f"BinaryTask.X_train is empty (shape {X_train.shape}); need at least one example and one feature")
-        y_train = _as_labels(self.y_train, "y_train", X_train.shape[0])
+        X_train = check_features(self.X_train, "BinaryTask.X_train")
+        y_train = check_pm1_labels(self.y_train, X_train.shape[0], "BinaryTask.y_train")
         if (self.X_test is None) != (self.y_test is None):
             raise DataError("BinaryTask needs both X_test and y_test, or neither")
         X_test = y_test = None
         if self.X_test is not None:
-            X_test = _as_features(self.X_test, "X_test")
+            X_test = check_features(self.X_test, "BinaryTask.X_test")
             if X_test.shape[1] != X_train.shape[1]:
                 raise DataError(
                     f"BinaryTask.X_test has {X_test.shape[1]} features but X_train has {X_train.shape[1]}; "
                     "both splits need the same columns"
                 )
-            y_test = _as_labels(self.y_test, "y_test", X_test.shape[0])
+            y_test = check_pm1_labels(self.y_test, X_test.shape[0], "BinaryTask.y_test")
         image_shape = None if self.image_shape is None else tuple(int(s) for s in self.image_shape)
         if image_shape is not None and int(np.prod(image_shape)) != X_train.shape[1]:
             raise DataError(f"BinaryTask.image_shape {image_shape} does not match {X_train.shape[1]} features")

@@ -32,8 +32,16 @@ from .solution import BackendResult, Solution
 
 TIE_BREAKS = ("max-margin", "none")
 
-__all__ = ["solve", "Solution", "BackendResult", "SOLVER_NAMES", "TIE_BREAKS", "BACKENDS", "parse_solver",
-           "parse_tie_break"]
+__all__ = [
+    "BACKENDS",
+    "SOLVER_NAMES",
+    "TIE_BREAKS",
+    "BackendResult",
+    "Solution",
+    "parse_solver",
+    "parse_tie_break",
+    "solve",
+]
 
 
 def parse_tie_break(tie_break: object) -> str:
@@ -116,7 +124,7 @@ def _max_margin(problem: RobustHingeProblem, framed: RobustHingeProblem, frame: 
     from .cvxpy_backend import solve_max_margin
 
     start = frame.to_frame(sol.coef, sol.intercept)
-    solver = "CLARABEL" if framed.threat.dual == "2" else "HIGHS"  # min ||w||_2 is an SOCP
+    solver = "HIGHS" if framed.threat.polyhedral else "CLARABEL"     # min ||w||_2 is an SOCP
     t0 = time.perf_counter()
     try:
         with native_stdout_silenced():
@@ -128,7 +136,7 @@ def _max_margin(problem: RobustHingeProblem, framed: RobustHingeProblem, frame: 
                 except Exception:
                     res = None
             if res is None or res.status != "optimal":
-                solver = "CLARABEL" if framed.threat.dual == "2" else "HIGHS"
+                solver = "HIGHS" if framed.threat.polyhedral else "CLARABEL"
                 res = solve_max_margin(framed, solver, start=start)
     except Exception as exc:
         sol.attempts.append({"solver": f"max-margin/{solver.lower()}", "status": f"error: {exc}"[:300],

@@ -59,8 +59,6 @@ working sets are seeded from the previous solution.
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 import weakref
 from dataclasses import dataclass, field

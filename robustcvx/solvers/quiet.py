@@ -13,7 +13,7 @@ import ctypes
 import io
 import os
 import sys
-from typing import Iterator
+from collections.abc import Iterator
 
 
 def _flush_native() -> None:

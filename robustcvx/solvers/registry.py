@@ -10,8 +10,8 @@ the API and the CLI (``--solver``):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..errors import OptionError
 from ..problems import RobustHingeProblem

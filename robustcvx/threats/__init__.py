@@ -70,5 +70,17 @@ def make_threat(epsilon: Any = 0.0, norm: object = "inf", box: object = None) ->
     return BALLS[norm](epsilon)
 
 
-__all__ = ["Threat", "LinfBall", "L2Ball", "L1Ball", "LinfBallInBox", "make_threat", "parse_norm", "NORMS",
-           "BALLS", "Shift", "CvxpyTerms", "BOX_NEEDS_LINF"]
+__all__ = [
+    "BALLS",
+    "BOX_NEEDS_LINF",
+    "NORMS",
+    "CvxpyTerms",
+    "L1Ball",
+    "L2Ball",
+    "LinfBall",
+    "LinfBallInBox",
+    "Shift",
+    "Threat",
+    "make_threat",
+    "parse_norm",
+]

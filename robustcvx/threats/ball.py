@@ -23,10 +23,10 @@ class NormBall(Threat):
 
     uniform = True
 
-    def _rebuild(self, epsilon: float) -> "NormBall":
+    def _rebuild(self, epsilon: float) -> NormBall:
         return type(self)(epsilon)
 
-    def scaled(self, c: float, m: Any) -> "NormBall":
+    def scaled(self, c: float, m: Any) -> NormBall:
         return type(self)(self.epsilon * c)
 
     # ------------------------------------------------------------------ the math

@@ -56,16 +56,16 @@ class Threat(ABC):
         """True when the penalty is piecewise linear (the problem is an LP without ``l2``)."""
         return self.dual in ("1", "inf") or not self.active
 
-    def with_epsilon(self, epsilon: float) -> "Threat":
+    def with_epsilon(self, epsilon: float) -> Threat:
         """The same threat at another radius."""
         return self._rebuild(epsilon)
 
     @abstractmethod
-    def _rebuild(self, epsilon: float) -> "Threat":
+    def _rebuild(self, epsilon: float) -> Threat:
         """A new instance with the same parameters and radius ``epsilon``."""
 
     @abstractmethod
-    def scaled(self, c: float, m: Any) -> "Threat":
+    def scaled(self, c: float, m: Any) -> Threat:
         """The threat in the frame ``x' = c (x - m)`` (``c > 0``): radius ``c epsilon``, box ``c (box - m)``."""
 
     def describe(self) -> dict:
@@ -87,6 +87,11 @@ class Threat(ABC):
 
     def check_data(self, X: Any) -> None:
         """Raise if the threat cannot be applied to the data (box threats: data outside the box)."""
+
+    def frame_anchor(self) -> tuple[float, float] | None:
+        """``(offset, spread)`` that a change of coordinates must use, or ``None`` to take them from the
+        data (a box moves with the data: its lower edge is the offset, its width the spread)."""
+        return None
 
     # ------------------------------------------------------------------ the math
     @abstractmethod
@@ -115,16 +120,20 @@ class Threat(ABC):
     # ------------------------------------------------------------------ certificate
     @abstractmethod
     def dual_set(self, alpha: np.ndarray, X: Any, y: np.ndarray, alpha_sum_low: float,
-                 shift: "Shift | None" = None) -> Any:
+                 shift: Shift | None = None) -> Any:
         """The set ``U`` with ``sum_i alpha_i pen_i(w) = sigma_U(w)``, given by *lower* bounds
         (:mod:`.dualsets`); ``alpha_sum_low`` is a lower bound of ``sum alpha``.  ``shift``
         describes the exact-balance correction of the certificate (its effect is subtracted)."""
 
     # ------------------------------------------------------------------ cvxpy
     @abstractmethod
-    def cvxpy_terms(self, d: int, X: np.ndarray, y: np.ndarray, size: bool = False) -> "CvxpyTerms":
+    def cvxpy_terms(self, d: int, X: np.ndarray, y: np.ndarray, size: bool = False) -> CvxpyTerms:
         """Variables, penalty and constraints of the reference cvxpy models (explicit constraints);
         ``size=True`` when the model minimises ``||w||_q`` (the max-margin tie-break)."""
+
+    def cvxpy_penalty_sum(self, terms: CvxpyTerms, X: np.ndarray, y: np.ndarray, weights: np.ndarray) -> Any:
+        """``sum_i weights_i pen_i(w)`` over the samples ``X`` (an expression in ``terms``' variables)."""
+        return float(np.sum(weights)) * terms.penalty if self.epsilon > 0 else 0.0
 
     # ------------------------------------------------------------------ torch
     @abstractmethod
@@ -178,5 +187,6 @@ class CvxpyTerms:
     ``constraints``: the list to add.
     """
 
-    def __init__(self, w: Any, penalty: Any, abs_sum: Any, size: Any, constraints: list):
+    def __init__(self, w: Any, penalty: Any, abs_sum: Any, size: Any, constraints: list, parts: Any = None):
         self.w, self.penalty, self.abs_sum, self.size, self.constraints = w, penalty, abs_sum, size, constraints
+        self.parts = parts     # threat-specific variables (the box: w+ and w-)

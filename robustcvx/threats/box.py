@@ -27,6 +27,22 @@ from .dualsets import BoxSet
 BLOCK = 1 << 13      # samples per block when a cost matrix is formed
 
 
+def _sparse_if_worth_it(A: np.ndarray) -> Any:
+    """MNIST-like costs are mostly zeros: a sparse constant makes cvxpy and its solvers much faster."""
+    if np.count_nonzero(A) < 0.5 * A.size:
+        import scipy.sparse as sp
+
+        return sp.csr_matrix(A)
+    return A
+
+
+def _split_costs(C: np.ndarray, eps: float) -> tuple[np.ndarray, Any]:
+    """``C = eps * mask[:, None] + R`` with ``R`` as sparse as possible (rows mostly at ``eps``)."""
+    at_eps = np.count_nonzero(eps == C, axis=1)
+    mask = (at_eps > 0.5 * C.shape[1]).astype(np.float64)
+    return mask, _sparse_if_worth_it(C - eps * mask[:, None])
+
+
 class LinfBallInBox(Threat):
     """``{delta : ||delta||_inf <= epsilon, lo <= x + delta <= hi}``."""
 
@@ -40,10 +56,10 @@ class LinfBallInBox(Threat):
             raise OptionError("the box threat needs a box (lo, hi), e.g. (0, 1)")
         self.box = box
 
-    def _rebuild(self, epsilon: float) -> "LinfBallInBox":
+    def _rebuild(self, epsilon: float) -> LinfBallInBox:
         return LinfBallInBox(epsilon, self.box)
 
-    def scaled(self, c: float, m: Any) -> "LinfBallInBox":
+    def scaled(self, c: float, m: Any) -> LinfBallInBox:
         m = np.asarray(m, dtype=float)
         if m.size > 1 and not np.all(m == m.flat[0]):
             raise ValueError("the box threat is scaled with one offset for every feature")
@@ -59,6 +75,10 @@ class LinfBallInBox(Threat):
             raise OptionError(
                 f"box [{lo:g}, {hi:g}] does not contain the data (features range over [{xmin:g}, {xmax:g}]): "
                 "widen the box or rescale the data")
+
+    def frame_anchor(self) -> tuple[float, float]:
+        lo, hi = self.box
+        return lo, hi - lo
 
     # ------------------------------------------------------------------ geometry
     def bounds(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -156,17 +176,30 @@ class LinfBallInBox(Threat):
 
     # ------------------------------------------------------------------ cvxpy
     def cvxpy_terms(self, d: int, X: np.ndarray, y: np.ndarray, size: bool = False) -> CvxpyTerms:
+        """``w = w+ - w-`` and ``pen = C+ w+ + C- w-``.  Each cost row is mostly 0 (pixels at the edge
+        they would be pushed to) or mostly ``eps``: written as ``eps * mask * sum(w+-)`` plus a
+        sparse remainder, the cost matrices stay sparse for the solver."""
         import cvxpy as cp
 
         wp = cp.Variable(d, nonneg=True, name="w_plus")
         wm = cp.Variable(d, nonneg=True, name="w_minus")
-        size = cp.sum(wp) + cp.sum(wm)
-        if self.epsilon > 0:
-            Cp, Cm = self.costs(X, y)
-            pen = Cp @ wp + Cm @ wm
-        else:
-            pen = 0.0
-        return CvxpyTerms(wp - wm, pen, size, size, [])
+        sp_, sm_ = cp.Variable(name="sum_w_plus"), cp.Variable(name="sum_w_minus")
+        cons = [sp_ == cp.sum(wp), sm_ == cp.sum(wm)]
+        pen: Any = 0.0
+        if self.epsilon > 0 and X.shape[0]:
+            for C, var, total in zip(self.costs(X, y), (wp, wm), (sp_, sm_)):
+                mask, R = _split_costs(C, self.epsilon)
+                pen = pen + R @ var
+                if mask.any():
+                    pen = pen + self.epsilon * mask * total
+        return CvxpyTerms(wp - wm, pen, sp_ + sm_, sp_ + sm_, cons, parts=(wp, wm))
+
+    def cvxpy_penalty_sum(self, terms: CvxpyTerms, X: np.ndarray, y: np.ndarray, weights: np.ndarray) -> Any:
+        if self.epsilon == 0 or X.shape[0] == 0:
+            return 0.0
+        Cp, Cm = self.costs(X, y)
+        wp, wm = terms.parts
+        return (weights @ Cp) @ wp + (weights @ Cm) @ wm
 
     # ------------------------------------------------------------------ torch
     def torch_bounds(self, xb: Any) -> tuple[Any, Any]:
