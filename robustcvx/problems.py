@@ -53,7 +53,8 @@ class RobustHingeProblem:
     """Robust hinge training problem (see the module docstring for the math).
 
     ``epsilon`` may be a number (with ``norm`` in ``inf|2|1`` and ``box = (lo, hi)`` or None) or a
-    :class:`~robustcvx.threats.Threat`.  Validated on construction: ``X`` finite 2-D, ``y`` in
+    :class:`~robustcvx.threats.Threat`.  ``X`` may be dense or ``scipy.sparse`` (kept sparse, as CSR).
+    Validated on construction: ``X`` finite 2-D, ``y`` in
     {-1, +1} with both classes, the threat against the data (a box must contain it), ``l1, l2 >= 0``,
     ``sample_weight`` finite, ``>= 0``, positive on both classes.
     """
@@ -69,7 +70,7 @@ class RobustHingeProblem:
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        X = check_features(self.X)
+        X = check_features(self.X, sparse=True)
         object.__setattr__(self, "X", X)
         object.__setattr__(self, "y", check_signed_labels(self.y, X.shape[0]))
         threat = make_threat(self.epsilon, self.norm, self.box)

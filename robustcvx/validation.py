@@ -64,8 +64,20 @@ def check_box(box: object) -> tuple[float, float] | None:
     return (lo, hi)
 
 
-def check_features(X: object, name: str = "X") -> np.ndarray:
-    """A finite, non-empty 2-D float64 array (C-contiguous)."""
+def check_features(X: object, name: str = "X", *, sparse: bool = False) -> Any:
+    """A finite, non-empty 2-D float64 array (C-contiguous); with ``sparse=True`` a scipy.sparse
+    matrix is kept sparse (as CSR float64, duplicates summed, explicit zeros removed)."""
+    if hasattr(X, "tocsr"):
+        if not sparse:
+            raise DataError(f"{name} is a sparse matrix, which this function does not take: pass X.toarray()")
+        M = X.tocsr().astype(np.float64)
+        M.sum_duplicates()
+        M.eliminate_zeros()
+        if M.ndim != 2 or M.shape[0] == 0 or M.shape[1] == 0:
+            raise DataError(f"{name} is empty (shape {M.shape}): need at least one sample and one feature")
+        if not np.isfinite(M.data).all():
+            raise DataError(f"{name} contains NaN or inf values: remove or impute them first")
+        return M
     try:
         arr = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError):

@@ -78,7 +78,8 @@ CHUNK = 1 << 14         # rows per block in passes over the full data
 
 def supports(problem: RobustHingeProblem) -> bool:
     """True for the unweighted LP cases whose threat states an LP form (``lp_slack``)."""
-    return bool(problem.is_lp and problem.threat.lp_slack is not None and not problem.weighted)
+    return bool(problem.is_lp and problem.threat.lp_slack is not None and not problem.weighted
+                and not hasattr(problem.X, "tocsr"))
 
 
 def _kind(problem: RobustHingeProblem) -> str:

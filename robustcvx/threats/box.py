@@ -89,7 +89,7 @@ class LinfBallInBox(Threat):
 
     def costs(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(C+, C-)`` (non-negative): ``pen_i(w) = C+_i . w+ + C-_i . w-``."""
-        L, U = self.bounds(np.asarray(X, dtype=float))
+        L, U = self.bounds(X.toarray() if hasattr(X, "toarray") else np.asarray(X, dtype=float))
         pos = (np.asarray(y) > 0)[:, None]
         return np.where(pos, -L, U), np.where(pos, U, -L)
 
