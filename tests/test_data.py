@@ -586,7 +586,7 @@ def test_binary_task_validates_and_is_json_safe() -> None:
     assert task.X_train.dtype == np.float64 and task.X_train.flags.c_contiguous
     assert json.loads(json.dumps(task.info())) == {
         "name": "t", "source": "here", "classes": [3, 5], "n": 2, "d": 2, "n_test": None,
-        "split": "all", "image_shape": None, "notes": [],
+        "split": "all", "image_shape": None, "sparse": False, "notes": [],
     }
     with expect("only the labels -1 and \\+1"):
         BinaryTask("t", "s", (), np.ones((2, 1)), [0, 1], None, None, "", None)

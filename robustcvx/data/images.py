@@ -152,7 +152,8 @@ def load_full(
     task = make_task(
         name=name, source=f"{dataset.title} (IDX files in {folder})", classes=classes,
         X_train=X, y_train=y, X_test=X_test, y_test=y_test,
-        split=f"train: official {dataset.title} training set ({{n_train}}); test: official {dataset.title} t10k ({{n_test}})",
+        split=(f"train: official {dataset.title} training set ({{n_train}}); "
+               f"test: official {dataset.title} t10k ({{n_test}})"),
         image_shape=shape, scale_uint8=True, what=f"{dataset.title} in {folder}",
     )
     return task, ""

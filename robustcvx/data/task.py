@@ -12,7 +12,8 @@ from robustcvx.validation import check_features, check_pm1_labels
 
 @dataclass(frozen=True, eq=False)
 class BinaryTask:
-    """A binary classification task: features, labels in {-1, +1}, optional test split.
+    """A binary classification task: features (dense, or scipy.sparse CSR), labels in {-1, +1},
+    optional test split.
 
     Class ``classes[0]`` is labelled -1 and ``classes[1]`` is labelled +1; ``classes`` is
     ``()`` when the file's labels were already binary (0/1 or -1/+1). Image features are
@@ -33,13 +34,13 @@ class BinaryTask:
     notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        X_train = check_features(self.X_train, "BinaryTask.X_train")
+        X_train = check_features(self.X_train, "BinaryTask.X_train", sparse=True)
         y_train = check_pm1_labels(self.y_train, X_train.shape[0], "BinaryTask.y_train")
         if (self.X_test is None) != (self.y_test is None):
             raise DataError("BinaryTask needs both X_test and y_test, or neither")
         X_test = y_test = None
         if self.X_test is not None:
-            X_test = check_features(self.X_test, "BinaryTask.X_test")
+            X_test = check_features(self.X_test, "BinaryTask.X_test", sparse=True)
             if X_test.shape[1] != X_train.shape[1]:
                 raise DataError(
                     f"BinaryTask.X_test has {X_test.shape[1]} features but X_train has {X_train.shape[1]}; "
@@ -83,6 +84,7 @@ class BinaryTask:
             "n_test": self.n_test,
             "split": self.split,
             "image_shape": None if self.image_shape is None else list(self.image_shape),
+            "sparse": bool(hasattr(self.X_train, "tocsr")),
             "notes": list(self.notes),
         }
 
