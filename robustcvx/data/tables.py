@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from robustcvx.data.prepare import make_task
-from robustcvx.data.task import BinaryTask
+from robustcvx.data.spec import Classes
+from robustcvx.data.task import BinaryTask, MulticlassTask
 from robustcvx.errors import DataError
 
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -84,7 +85,7 @@ def _read_file(path: Path, kind: str) -> bytes:
                         "check the path and permissions") from None
 
 
-def load_npz(path: Path, classes: tuple[int, int] | None, name: str) -> BinaryTask:
+def load_npz(path: Path, classes: Classes, name: str) -> BinaryTask | MulticlassTask:
     """``npz:PATH``: arrays ``X_train``, ``y_train`` and optionally ``X_test``, ``y_test``."""
     head = _read_file(path, "npz")[:6]
     if head.startswith(b"\x93NUMPY"):
@@ -192,7 +193,7 @@ def read_csv_table(path: Path) -> tuple[np.ndarray, bool]:
     return table, header
 
 
-def load_csv(path: Path, classes: tuple[int, int] | None, name: str) -> BinaryTask:
+def load_csv(path: Path, classes: Classes, name: str) -> BinaryTask | MulticlassTask:
     """``csv:PATH``: numeric, comma-separated, optional header row, label in the last column."""
     table, header = read_csv_table(path)
     if table.shape[1] < 2:
