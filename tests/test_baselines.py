@@ -289,6 +289,29 @@ def test_weighted_objective_is_reported():
     assert res.objective == pytest.approx((s * h).sum() / s.sum(), rel=1e-12)
 
 
+# ------------------------------------------------------------------------------- sparse
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "fgsm", "pgd"])
+@pytest.mark.parametrize("norm, box", THREATS)
+def test_a_sparse_problem_trains_like_its_dense_copy(optimizer, norm, box):
+    import scipy.sparse as sp
+
+    X, y = unit_blobs(n=50, d=8, seed=19)
+    X[np.random.default_rng(3).random(X.shape) < 0.6] = 0.0
+    cfg = BaselineConfig(optimizer=optimizer, average="tail", **FAST)
+    dense = train_baseline(RobustHingeProblem(X, y, 0.1, norm, box, l1=0.01), cfg, optimum=0.3)
+    sparse = train_baseline(RobustHingeProblem(sp.csr_matrix(X), y, 0.1, norm, box, l1=0.01), cfg, optimum=0.3)
+    for a, b in zip(dense.iterates(), sparse.iterates()):
+        np.testing.assert_allclose(b.coef, a.coef, rtol=0, atol=1e-6)
+        assert b.objective == pytest.approx(a.objective, rel=1e-6)
+    for ra, rb in zip(dense.trace, sparse.trace):
+        assert ra["certified_accuracy"] == rb["certified_accuracy"] and ra["accuracy"] == rb["accuracy"]
+    # sparse evaluation data is accepted too, and certified exactly
+    Xe, ye = unit_blobs(n=20, d=8, seed=20)
+    res = train_baseline(RobustHingeProblem(sp.csr_matrix(X), y, 0.1, norm, box), cfg,
+                         eval_data=(sp.csr_matrix(Xe), ye))
+    assert res.trace[-1]["certified_accuracy"] == certified_accuracy(res.last, Xe, ye, 0.1, norm, box)
+
+
 # -------------------------------------------------------------------------- determinism
 @pytest.mark.parametrize("optimizer", ["sgd", "adam", "pgd"])
 def test_same_seed_same_numbers(optimizer):

@@ -179,6 +179,14 @@ def test_bad_weights(class_weight, sample_weight, error, match):
         compare((X, y), epsilon=0.1, class_weight=class_weight, sample_weight=sample_weight, **SMALL)
 
 
+def test_sparse_arrays_are_a_clear_error():
+    import scipy.sparse as sp
+
+    X, y = make_blobs(n=40, d=4, seed=37)
+    with pytest.raises(DataError, match="dense arrays"):
+        compare((sp.csr_matrix(X), y), epsilon=0.1, **SMALL)
+
+
 def test_combined_sample_weight():
     y = np.array([1.0, 1.0, 1.0, -1.0])
     assert combined_sample_weight(y, None, None) is None

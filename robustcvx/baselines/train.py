@@ -10,7 +10,8 @@ with ``pen_i = threat.torch_penalty(w, x_i, y_i)`` and the problem's sample weig
 objective.  Adversarial training (``fgsm``, ``pgd``) replaces ``pen`` by an attack: the hinge of
 the adversarial examples found by :mod:`.attack` against the current weights (the procedure used
 for non-linear models).  Training runs in float32; every number reported (the trace, the models'
-objectives) is recomputed in float64 numpy with ``problem.objective(w, b)``.
+objectives) is recomputed in float64 numpy with ``problem.objective(w, b)``.  A ``scipy.sparse``
+problem trains on sparse minibatches (:mod:`.batches`) along the same path as its dense copy.
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ import numpy as np
 
 from .. import metrics
 from ..certify import certified_accuracy
-from ..errors import InputTypeError, RobustCVXError
+from ..errors import DataError, InputTypeError, RobustCVXError
 from ..problems import RobustHingeProblem
 from ..validation import check_features, check_pm1_labels
 from ._torch import deterministic, import_torch, num_threads, resolve_device, synchronize
 from .attack import attack_batch, default_step_size
 from .averaging import IterateAverage
+from .batches import Batches
 from .config import BaselineConfig
 from .result import BaselineResult, Iterate, relative_gap
 
@@ -52,11 +54,26 @@ def evaluate_model(problem: RobustHingeProblem, w: np.ndarray, b: float, X: np.n
         "gap": gap,
         "rel_gap": relative_gap(gap, optimum),
         "accuracy": metrics.accuracy(w, b, X, y),
-        "certified_accuracy": float(certified_accuracy((w, b), X, y, threat.epsilon, threat)),
+        "certified_accuracy": _certified_accuracy(threat, w, b, X, y),
         "l1_norm": metrics.l1_norm(w),
         "nonzeros": metrics.nonzeros(w),
         "significant_weights": metrics.significant_weights(w),
     }
+
+
+def _certified_accuracy(threat: Any, w: np.ndarray, b: float, X: Any, y: np.ndarray) -> float:
+    """:func:`robustcvx.certify.certified_accuracy`; for ``scipy.sparse`` ``X`` the same count
+    ``mean(r_i > epsilon)`` of the threat's exact radii, on the sparse rows when the threat's
+    penalty does not depend on ``x`` (``threat.uniform``), else on dense blocks of rows."""
+    if not hasattr(X, "tocsr"):
+        return float(certified_accuracy((w, b), X, y, threat.epsilon, threat))
+    if threat.uniform:
+        r = threat.radii(w, b, X, y)
+    else:
+        step = max(1, (1 << 22) // max(X.shape[1], 1))
+        r = np.concatenate([threat.radii(w, b, X[s:s + step].toarray(), y[s:s + step])
+                            for s in range(0, X.shape[0], step)])
+    return float(np.mean(r > threat.epsilon))
 
 
 def _to_numpy(w: Any, b: Any, epoch: int) -> tuple[np.ndarray, float]:
@@ -73,9 +90,9 @@ def _eval_split(problem: RobustHingeProblem, eval_data: tuple[Any, Any] | None) 
         return problem.X, problem.y
     if not (isinstance(eval_data, (tuple, list)) and len(eval_data) == 2):
         raise InputTypeError("eval_data must be a pair (X, y) with labels -1/+1")
-    X = check_features(eval_data[0], "eval_data X")
+    X = check_features(eval_data[0], "eval_data X", sparse=True)
     if X.shape[1] != problem.d:
-        raise InputTypeError(f"eval_data X has {X.shape[1]} features but the problem has {problem.d}")
+        raise DataError(f"eval_data X has {X.shape[1]} features but the problem has {problem.d}")
     return X, check_pm1_labels(eval_data[1], X.shape[0], "eval_data y")
 
 
@@ -84,14 +101,14 @@ class _Trainer:
 
     def __init__(self, torch: Any, problem: RobustHingeProblem, cfg: BaselineConfig, device: str) -> None:
         self.torch, self.problem, self.cfg, self.threat = torch, problem, cfg, problem.threat
-        n, d = problem.n, problem.d
+        d = problem.d
         torch.manual_seed(cfg.seed)
         self.gen = torch.Generator().manual_seed(cfg.seed)
-        self.X = torch.from_numpy(problem.X.astype(np.float32)).to(device)  # a private, writable copy
-        self.Y = torch.from_numpy(problem.y.astype(np.float32)).to(device)
+        self.attack = cfg.adversarial and self.threat.active
         # n c_i: the factor that makes the batch mean an unbiased estimate of the weighted mean
-        self.C = torch.from_numpy((problem.n * problem.weights).astype(np.float32)).to(device) \
-            if problem.weighted else None
+        factors = problem.n * problem.weights if problem.weighted else None
+        self.batches = Batches(torch, problem.X, problem.y, factors, cfg.batch_size, device,
+                               dense_batches=self.attack or not self.threat.uniform)
         if cfg.init == "zeros":
             w0, b0 = torch.zeros(d, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
         else:  # nn.Linear(d, 1)'s default: U(-1/sqrt(d), 1/sqrt(d)) for weight and bias
@@ -104,12 +121,10 @@ class _Trainer:
             self.opt = torch.optim.Adam([self.w, self.b], lr=cfg.lr)
         else:
             self.opt = torch.optim.SGD([self.w, self.b], lr=cfg.lr, momentum=cfg.momentum)
-        self.bs = min(cfg.batch_size, n)
-        self.steps_per_epoch = -(-n // self.bs)
+        self.steps_per_epoch = self.batches.steps_per_epoch
         self.step = 0
         eps = self.threat.epsilon
         self.pgd_alpha = cfg.pgd_step_size if cfg.pgd_step_size is not None else default_step_size(eps, cfg.pgd_steps)
-        self.attack = cfg.adversarial and self.threat.active
 
     def _adversarial(self, xb: Any, yb: Any) -> Any:
         """``xb + delta`` with ``delta`` from FGSM (one step of length epsilon from 0) or PGD."""
@@ -139,17 +154,12 @@ class _Trainer:
 
     def epoch(self, average: IterateAverage | None) -> float:
         """One pass over the data; returns the learning rate of its last step."""
-        torch, bs, n = self.torch, self.bs, self.problem.n
-        perm = torch.randperm(n, generator=self.gen).to(self.X.device)
-        Xp, Yp = self.X[perm], self.Y[perm]  # one gather per epoch; the batches are contiguous views
-        Cp = None if self.C is None else self.C[perm]
         lr = self.cfg.lr
-        for k in range(self.steps_per_epoch):
+        for xb, yb, cb in self.batches.epoch(self.gen):
             lr = self.cfg.learning_rate(self.step, self.steps_per_epoch)
             for group in self.opt.param_groups:
                 group["lr"] = lr
-            sl = slice(k * bs, (k + 1) * bs)
-            loss = self.loss(Xp[sl], Yp[sl], None if Cp is None else Cp[sl])
+            loss = self.loss(xb, yb, cb)
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
             self.opt.step()

@@ -57,6 +57,9 @@ def _as_task(task: Any) -> Any:
     if hasattr(task, "X_train") and hasattr(task, "y_train"):
         return task
     if isinstance(task, (tuple, list)) and len(task) in (2, 4):
+        if any(hasattr(a, "tocsr") for a in task):
+            raise DataError("compare evaluates with dense arrays (exact certification and the PGD attack): pass "
+                            "X.toarray(), or train a sparse problem with robustcvx.baselines.train_baseline")
         return _Arrays(*[np.asarray(a, dtype=np.float64) for a in task])
     raise InputTypeError("task must be a BinaryTask (robustcvx.data.load_task), (X, y) or (X, y, X_test, y_test)")
 
