@@ -176,9 +176,10 @@ def check_box_contains(X: np.ndarray, box: tuple[float, float], tol: float = 1e-
 _NUMERIC_KINDS = "biuf"
 
 
-def check_raw_features(X: Any, what: str) -> np.ndarray:
-    """Check ``X`` is a non-empty, numeric, 2-D array (not yet converted); return it."""
-    X = np.asarray(X)
+def check_raw_features(X: Any, what: str) -> Any:
+    """Check ``X`` is a non-empty, numeric, 2-D array or scipy.sparse matrix (not yet converted); return it
+    (sparse input as CSR)."""
+    X = X.tocsr() if hasattr(X, "tocsr") else np.asarray(X)
     if X.dtype.kind not in _NUMERIC_KINDS:
         raise DataError(f"{what} features are not numeric (dtype {X.dtype}); store real numbers")
     if X.ndim != 2:
