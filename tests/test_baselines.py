@@ -10,7 +10,6 @@ import cvxpy as cp
 import numpy as np
 import pytest
 import torch
-from conftest import make_blobs
 
 from robustcvx.baselines import (
     AttackConfig,
@@ -27,6 +26,8 @@ from robustcvx.errors import DataError, InputTypeError, OptionError
 from robustcvx.problems import RobustHingeProblem
 from robustcvx.threats import make_threat
 from robustcvx.validation import check_choice, check_integer
+
+from conftest import make_blobs
 
 FAST = dict(epochs=3, batch_size=16)
 

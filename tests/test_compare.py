@@ -10,8 +10,6 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import REPO, make_blobs
-from reference import cvxpy_optimum
 
 from robustcvx.baselines import AttackConfig, BaselineConfig
 from robustcvx.compare import (
@@ -19,12 +17,14 @@ from robustcvx.compare import (
     CompareResult,
     ModelReport,
     baseline_configs,
-    combined_sample_weight,
     compare,
     parse_optimizers,
 )
 from robustcvx.errors import DataError, InputTypeError, OptionError
 from robustcvx.problems import RobustHingeProblem
+
+from conftest import REPO, make_blobs
+from reference import cvxpy_optimum
 
 SMALL = dict(epochs=2, batch_size=16, attack_restarts=2)
 
@@ -167,10 +167,10 @@ def test_balanced_class_weights(task):
 
 
 @pytest.mark.parametrize("class_weight, sample_weight, error, match", [
-    ("heavy", None, OptionError, "class weight"),
-    ({0: 1, 1: 2}, None, OptionError, "keys -1 and \\+1"),
-    ((1.0, -2.0), None, OptionError, "must be > 0"),
-    (None, np.ones(3), DataError, "3 entries but there are 40"),
+    ("heavy", None, OptionError, "'balanced' or two weights"),
+    ("1,0", None, OptionError, "must be > 0"),
+    ({0: 1, 1: 2}, None, DataError, "class_weight"),
+    (None, np.ones(3), DataError, "3 entries but y has 40"),
     (None, np.r_[np.zeros(20), np.ones(20)] * (np.arange(40) % 2), DataError, "zero on a whole class"),
 ])
 def test_bad_weights(class_weight, sample_weight, error, match):
@@ -179,19 +179,32 @@ def test_bad_weights(class_weight, sample_weight, error, match):
         compare((X, y), epsilon=0.1, class_weight=class_weight, sample_weight=sample_weight, **SMALL)
 
 
-def test_sparse_arrays_are_a_clear_error():
+def test_class_weight_factors_multiply_sample_weights():
+    X, y = make_blobs(n=30, d=3, sep=0.5, seed=38, signed=False)
+    s = np.random.default_rng(4).uniform(0.5, 2.0, size=30)
+    res = compare((X, y), epsilon=0.05, class_weight="1,5", sample_weight=s, optimizers="sgd", distance=False,
+                  **SMALL)
+    c = s * np.where(y > 0, 5.0, 1.0)
+    assert res.optimum == pytest.approx(cvxpy_optimum(X, y, 0.05, weights=c), abs=1e-6)
+    assert res.settings["class_weight"] == {"-1.0": 1.0, "1.0": 5.0}
+
+
+def test_a_sparse_task_compares_like_its_dense_copy():
     import scipy.sparse as sp
 
-    X, y = make_blobs(n=40, d=4, seed=37)
-    with pytest.raises(DataError, match="dense arrays"):
-        compare((sp.csr_matrix(X), y), epsilon=0.1, **SMALL)
-
-
-def test_combined_sample_weight():
-    y = np.array([1.0, 1.0, 1.0, -1.0])
-    assert combined_sample_weight(y, None, None) is None
-    np.testing.assert_allclose(combined_sample_weight(y, None, "balanced"), [2 / 3, 2 / 3, 2 / 3, 2.0])
-    np.testing.assert_allclose(combined_sample_weight(y, [1, 2, 3, 4], "1,5"), [5, 10, 15, 4])
+    X, y = make_blobs(n=90, d=6, sep=0.7, seed=39, signed=False)
+    X[np.random.default_rng(5).random(X.shape) < 0.5] = 0.0
+    dense = compare((X[:60], y[:60], X[60:], y[60:]), epsilon=0.05, box=(0, 1), optimizers="sgd,pgd",
+                    distance=False, **SMALL)
+    sparse = compare((sp.csr_matrix(X[:60]), y[:60], sp.csr_matrix(X[60:]), y[60:]), epsilon=0.05, box=(0, 1),
+                     optimizers="sgd,pgd", distance=False, **SMALL)
+    assert sparse.ok, sparse.errors
+    assert sparse.optimum == pytest.approx(dense.optimum, abs=1e-9)
+    for a, b in zip(dense.models[1:], sparse.models[1:]):
+        assert a.name == b.name
+        np.testing.assert_allclose(b.coef, a.coef, atol=1e-6)
+        assert (b.accuracy, b.certified_accuracy, b.pgd_accuracy) == (a.accuracy, a.certified_accuracy,
+                                                                        a.pgd_accuracy)
 
 
 # ---------------------------------------------------------------------------- options
@@ -269,7 +282,7 @@ def test_cli_json(npz_path, tmp_path):
 
 def test_cli_table_with_schedule_averaging_and_class_weights(npz_path):
     r = _cli("--data", f"npz:{npz_path}", "--epsilon", "0.05", "--norm", "2", "--epochs", "3", "--optimizer",
-             "adam,fgsm", "--no-distance", "--schedule", "inv-sqrt", "--average", "all", "--class-weight", "balanced")
+             "adam,fgsm", "--no-distance", "--schedule", "inv-sqrt", "--average", "all", "--class-weight", "1,3")
     assert r.returncode == 0, r.stderr
     for word in ("optimum", "exact", "adam:best", "fgsm:averaged", "certified", "PGD", "averaging all",
                  "mean (weighted) robust hinge", "inv-sqrt"):
@@ -290,7 +303,7 @@ def test_cli_without_averaging(npz_path):
     (["--optimizer", "newton"], "unknown optimizer"),
     (["--schedule", "warm"], "unknown schedule"),
     (["--average", "ema"], "unknown average"),
-    (["--class-weight", "heavy"], "class weight"),
+    (["--class-weight", "heavy"], "--class-weight must be"),
     (["--epochs", "two"], "invalid int value"),
     (["--solver", "mosek"], "unknown solver"),
 ])

@@ -90,12 +90,13 @@ def pgd_margins(model: Any, X: Any, y: Any, epsilon: float, norm: object = "inf"
     """Smallest margin ``y_i f(x_i + delta)`` that PGD finds for each sample (float64 array).
 
     The threat is ``norm`` (``inf|2|1``) with ``box``, or a :class:`~robustcvx.threats.Threat`
-    passed as ``norm``, at radius ``epsilon``.  ``restarts`` is the number of starts: the first
+    passed as ``norm``, at radius ``epsilon``.  ``X`` may be ``scipy.sparse`` (attacked in dense
+    blocks of rows).  ``restarts`` is the number of starts: the first
     from ``delta = 0``, the others uniform in the threat set.  ``model``: a ``(w, b)`` pair, an
     estimator with ``coef_``/``intercept_``, a dict, or a ``torch.nn.Module`` returning one score
     per row.
     """
-    X = check_features(X)
+    X = check_features(X, sparse=True)
     y = check_pm1_labels(y, X.shape[0])
     threat = threat_family(norm, box, check_epsilon(epsilon))
     threat.check_data(X)
@@ -109,14 +110,18 @@ def pgd_margins(model: Any, X: Any, y: Any, epsilon: float, norm: object = "inf"
         return _pgd_margins(model, X, y, threat, steps, restarts, alpha, seed, device, chunk)
 
 
-def _pgd_margins(model: Any, X: np.ndarray, y: np.ndarray, threat: Threat, steps: int, restarts: int,
+def _pgd_margins(model: Any, X: Any, y: np.ndarray, threat: Threat, steps: int, restarts: int,
                  alpha: float, seed: int, device: str, chunk: int) -> np.ndarray:
     torch = import_torch()
     score, dtype = _scorer(model, X, device)
     gen = torch.Generator().manual_seed(seed)
     out = np.empty(X.shape[0])
+    sparse = hasattr(X, "tocsr")
+    if sparse:  # attacked inputs are dense: blocks of at most 2^22 entries
+        chunk = max(1, min(chunk, (1 << 22) // X.shape[1]))
     for start in range(0, X.shape[0], chunk):
-        xs = torch.tensor(X[start:start + chunk], dtype=dtype, device=device)  # copies (X may be read-only)
+        block = X[start:start + chunk].toarray() if sparse else X[start:start + chunk]
+        xs = torch.tensor(block, dtype=dtype, device=device)  # copies (X may be read-only)
         ys = torch.tensor(y[start:start + chunk], dtype=dtype, device=device)
         with torch.no_grad():
             best = ys * score(xs)

@@ -54,26 +54,11 @@ def evaluate_model(problem: RobustHingeProblem, w: np.ndarray, b: float, X: np.n
         "gap": gap,
         "rel_gap": relative_gap(gap, optimum),
         "accuracy": metrics.accuracy(w, b, X, y),
-        "certified_accuracy": _certified_accuracy(threat, w, b, X, y),
+        "certified_accuracy": float(certified_accuracy((w, b), X, y, threat.epsilon, threat)),
         "l1_norm": metrics.l1_norm(w),
         "nonzeros": metrics.nonzeros(w),
         "significant_weights": metrics.significant_weights(w),
     }
-
-
-def _certified_accuracy(threat: Any, w: np.ndarray, b: float, X: Any, y: np.ndarray) -> float:
-    """:func:`robustcvx.certify.certified_accuracy`; for ``scipy.sparse`` ``X`` the same count
-    ``mean(r_i > epsilon)`` of the threat's exact radii, on the sparse rows when the threat's
-    penalty does not depend on ``x`` (``threat.uniform``), else on dense blocks of rows."""
-    if not hasattr(X, "tocsr"):
-        return float(certified_accuracy((w, b), X, y, threat.epsilon, threat))
-    if threat.uniform:
-        r = threat.radii(w, b, X, y)
-    else:
-        step = max(1, (1 << 22) // max(X.shape[1], 1))
-        r = np.concatenate([threat.radii(w, b, X[s:s + step].toarray(), y[s:s + step])
-                            for s in range(0, X.shape[0], step)])
-    return float(np.mean(r > threat.epsilon))
 
 
 def _to_numpy(w: Any, b: Any, epoch: int) -> tuple[np.ndarray, float]:

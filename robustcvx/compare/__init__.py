@@ -14,14 +14,7 @@
 from __future__ import annotations
 
 from ..baselines.config import AttackConfig, BaselineConfig
-from .config import (
-    CompareConfig,
-    baseline_configs,
-    combined_sample_weight,
-    parse_class_weight,
-    parse_lrs,
-    parse_optimizers,
-)
+from .config import CompareConfig, baseline_configs, parse_lrs, parse_optimizers
 from .records import CompareResult, ModelReport
 from .run import OPTIMUM_SLACK, compare
 
@@ -33,9 +26,7 @@ __all__ = [
     "CompareResult",
     "ModelReport",
     "baseline_configs",
-    "combined_sample_weight",
     "compare",
-    "parse_class_weight",
     "parse_lrs",
     "parse_optimizers",
 ]

@@ -6,21 +6,24 @@ and the evaluation attack (:class:`AttackConfig`).  :meth:`CompareConfig.create`
 the flat option names of the command line (``epochs``, ``attack_steps``, ``lr="0.1,0.01"``, ...).
 
 Class weights multiply the training samples' weights ``s_i`` (scikit-learn's ``LinearSVC``
-convention): ``"balanced"`` gives class ``c`` the factor ``n / (2 n_c)``; a mapping
-``{-1: a, +1: b}`` (or the pair ``(a, b)``) gives the factors directly.  The objective becomes the
+convention, the same helpers as the estimator and ``robustcvx solve``:
+:func:`robustcvx.fit.parse_class_weight`, :func:`robustcvx.estimator.combined_sample_weight`):
+``"balanced"`` gives class ``c`` the factor ``n / (2 n_c)``; ``"a,b"`` or a mapping
+``{-1: a, +1: b}`` gives the factors of the classes labelled -1 and +1.  The objective becomes the
 weighted mean ``(1 / sum_i s_i) sum_i s_i hinge_i``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ..baselines.config import OPTIMIZERS, AttackConfig, BaselineConfig, parse_optimizer
-from ..errors import DataError, InputTypeError, OptionError
+from ..errors import InputTypeError, OptionError
+from ..fit import parse_class_weight
 from ..solvers import parse_solver, parse_tie_break
 from ..threats import Threat, make_threat
 from ..validation import check_number
@@ -60,65 +63,6 @@ def parse_lrs(lr: Any) -> tuple[float, ...]:
     return tuple(out)
 
 
-def parse_class_weight(value: Any) -> str | dict[int, float] | None:
-    """``None``/``"none"``, ``"balanced"``, ``{-1: a, +1: b}``, ``(a, b)`` or ``"a,b"`` (the factors of
-    the classes labelled -1 and +1)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        key = value.strip().lower()
-        if key in ("none", ""):
-            return None
-        if key == "balanced":
-            return "balanced"
-        parts = [p for p in key.split(",") if p.strip()]
-        if len(parts) != 2:
-            raise OptionError(f"class weight must be 'balanced' or two factors NEG,POS (e.g. 1,5), got {value!r}")
-        value = parts
-    if isinstance(value, Mapping):
-        try:
-            keyed = {int(float(k)): v for k, v in value.items()}
-        except (TypeError, ValueError):
-            keyed = {}
-        if set(keyed) != {-1, 1}:
-            raise OptionError(f"class weight needs the keys -1 and +1 (the signed labels), got {list(value)!r}")
-        pair = [keyed[-1], keyed[1]]
-    elif isinstance(value, (Sequence, np.ndarray)) and len(value) == 2:
-        pair = list(value)
-    else:
-        raise OptionError(f"class weight must be 'balanced', {{-1: a, +1: b}} or a pair (a, b), got {value!r}")
-    a, b = (check_number(v, "class weight", minimum=None) for v in pair)
-    if a <= 0 or b <= 0:
-        raise OptionError(f"class weights must be > 0, got {a:g} and {b:g}")
-    return {-1: a, 1: b}
-
-
-def combined_sample_weight(y: np.ndarray, sample_weight: Any, class_weight: Any) -> np.ndarray | None:
-    """``s_i = sample_weight_i * class factor of y_i`` (``None`` when neither is given)."""
-    class_weight = parse_class_weight(class_weight)
-    if sample_weight is None and class_weight is None:
-        return None
-    y = np.asarray(y, dtype=np.float64).reshape(-1)
-    if sample_weight is None:
-        s = np.ones(y.shape[0])
-    else:
-        try:
-            s = np.array(sample_weight, dtype=np.float64).reshape(-1)
-        except (TypeError, ValueError):
-            raise DataError("sample_weight must be numbers, one per training sample") from None
-        if s.shape[0] != y.shape[0]:
-            raise DataError(f"sample_weight has {s.shape[0]} entries but there are {y.shape[0]} training samples: "
-                            "give one per sample")
-    if class_weight == "balanced":
-        n, pos = y.shape[0], int(np.count_nonzero(y > 0))
-        factors = {1: n / (2.0 * max(pos, 1)), -1: n / (2.0 * max(n - pos, 1))}
-    elif class_weight is None:
-        factors = {1: 1.0, -1: 1.0}
-    else:
-        factors = class_weight
-    return s * np.where(y > 0, factors[1], factors[-1])
-
-
 def _default_training() -> BaselineConfig:
     return BaselineConfig(average="tail")
 
@@ -130,7 +74,7 @@ class CompareConfig:
     epsilon, norm, box : the threat (``epsilon`` may be a :class:`~robustcvx.threats.Threat`);
         ``threat`` is the resulting object.
     l1, l2 : regularisation weights.
-    class_weight : ``None``, ``"balanced"`` or the factors ``{-1: a, +1: b}`` (module docstring).
+    class_weight : ``None``, ``"balanced"``, ``"a,b"`` or the factors ``{-1: a, +1: b}`` (module docstring).
     optimizers : baselines to train (``sgd``, ``adam``, ``fgsm``, ``pgd``; ``"all"``).
     lrs : learning rates; one baseline per optimizer and rate.
     training : the :class:`BaselineConfig` of every baseline (its ``optimizer`` and ``lr`` are
@@ -232,7 +176,10 @@ class CompareConfig:
         return out
 
     def sample_weight(self, y: np.ndarray, sample_weight: Any = None) -> np.ndarray | None:
-        """The training weights ``s_i`` for labels ``y`` (``sample_weight`` times the class factor)."""
+        """The training weights ``s_i`` for labels ``y`` (``sample_weight`` times the class factor;
+        ``None`` when every weight is 1)."""
+        from ..estimator import combined_sample_weight
+
         return combined_sample_weight(y, sample_weight, self.class_weight)
 
     def to_dict(self) -> dict:
@@ -251,5 +198,4 @@ def baseline_configs(**options: Any) -> list[tuple[str, BaselineConfig]]:
     return CompareConfig.create(**options).baselines()
 
 
-__all__ = ["CompareConfig", "baseline_configs", "combined_sample_weight", "parse_class_weight", "parse_lrs",
-           "parse_optimizers"]
+__all__ = ["CompareConfig", "baseline_configs", "parse_lrs", "parse_optimizers"]

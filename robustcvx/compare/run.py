@@ -38,16 +38,16 @@ OPTIMUM_SLACK = 1e-9
 class _Arrays:
     """Minimal task for ``compare((X, y))`` or ``compare((X, y, X_test, y_test))``."""
 
-    X_train: np.ndarray
+    X_train: Any
     y_train: np.ndarray
-    X_test: np.ndarray | None = None
+    X_test: Any = None
     y_test: np.ndarray | None = None
 
     def info(self) -> dict:
         return {"name": "arrays", "n": int(self.X_train.shape[0]), "d": int(self.X_train.shape[1]),
                 "n_test": None if self.X_test is None else int(self.X_test.shape[0])}
 
-    def evaluation_split(self) -> tuple[np.ndarray, np.ndarray, str]:
+    def evaluation_split(self) -> tuple[Any, np.ndarray, str]:
         if self.X_test is not None:
             return self.X_test, self.y_test, "test"
         return self.X_train, self.y_train, "train"
@@ -57,16 +57,15 @@ def _as_task(task: Any) -> Any:
     if hasattr(task, "X_train") and hasattr(task, "y_train"):
         return task
     if isinstance(task, (tuple, list)) and len(task) in (2, 4):
-        if any(hasattr(a, "tocsr") for a in task):
-            raise DataError("compare evaluates with dense arrays (exact certification and the PGD attack): pass "
-                            "X.toarray(), or train a sparse problem with robustcvx.baselines.train_baseline")
-        return _Arrays(*[np.asarray(a, dtype=np.float64) for a in task])
+        X = [check_features(a, "X" if k == 0 else "X_test", sparse=True) for k, a in enumerate(task[0::2])]
+        y = [np.asarray(a, dtype=np.float64) for a in task[1::2]]
+        return _Arrays(*[v for pair in zip(X, y) for v in pair])
     raise InputTypeError("task must be a BinaryTask (robustcvx.data.load_task), (X, y) or (X, y, X_test, y_test)")
 
 
-def _evaluation_split(task: Any, d: int) -> tuple[np.ndarray, np.ndarray, str]:
+def _evaluation_split(task: Any, d: int) -> tuple[Any, np.ndarray, str]:
     X, y, split = task.evaluation_split()
-    X = check_features(X, f"the {split} features")
+    X = check_features(X, f"the {split} features", sparse=True)
     if X.shape[1] != d:
         raise DataError(f"the {split} split has {X.shape[1]} features but the training split has {d}")
     return X, check_pm1_labels(y, X.shape[0], f"the {split} labels"), split
@@ -151,9 +150,9 @@ def compare(task: Any, config: CompareConfig | None = None, /, *, sample_weight:
     """Train the exact model and the baselines on ``task``; measure them on one footing.
 
     ``task``: a :class:`~robustcvx.data.BinaryTask`, ``(X, y)`` or ``(X, y, X_test, y_test)``
-    (labels -1/+1).  ``config``: a :class:`CompareConfig`; or give its options as keywords
-    (``compare(task, epsilon=0.1, optimizers="all", epochs=50)``, see
-    :meth:`CompareConfig.create`), which also override the fields of a ``config`` given.
+    (labels -1/+1; ``X`` dense or ``scipy.sparse``).  ``config``: a :class:`CompareConfig`; or
+    give its options as keywords (``compare(task, epsilon=0.1, optimizers="all", epochs=50)``,
+    see :meth:`CompareConfig.create`), which also override the fields of a ``config`` given.
     ``sample_weight``: one weight per training sample (multiplied by the config's class
     weights); the optimum, every objective and every gap are then the weighted objective's.
     ``progress``: a tqdm bar per baseline on stderr.
