@@ -140,6 +140,14 @@ class Threat(ABC):
         """Variables, penalty and constraints of the reference cvxpy models (explicit constraints);
         ``size=True`` when the model minimises ``||w||_q`` (the max-margin tie-break)."""
 
+    def cvxpy_size_of(self, v: Any) -> tuple[Any, list]:
+        """``(t, constraints)`` with ``t >= ||v||_q``, the size the penalty measures (``q`` the dual norm:
+        1 for the l_inf ball and the box, 2, inf): the max-margin tie-break minimises it."""
+        import cvxpy as cp
+
+        t = cp.Variable()
+        return t, [cp.norm(v, {"1": 1, "2": 2, "inf": "inf"}[self.dual]) <= t]
+
     def cvxpy_penalty_sum(self, terms: CvxpyTerms, X: np.ndarray, y: np.ndarray, weights: np.ndarray) -> Any:
         """``sum_i weights_i pen_i(w)`` over the samples ``X`` (an expression in ``terms``' variables)."""
         return float(np.sum(weights)) * terms.penalty if self.epsilon > 0 else 0.0
