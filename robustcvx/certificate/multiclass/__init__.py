@@ -18,9 +18,8 @@ residuals ``r_m = G_m - div_m(u)`` with ``|r_m| <= l1`` (``l2 = 0``), the infimu
 certificate proves such a point exists next to the offered one (:mod:`.point`: exact balance by
 existence; :mod:`.cuts`: existence of the flows by the Gale--Hoffman cut conditions, checked with
 enclosures, for per-coordinate sets; :mod:`.flows`: explicit flows with residuals removed exactly on a
-spanning tree; :mod:`.repair` and :mod:`.ball_repair`: repairs, re-proven; mixing with a strictly feasible
-point, re-proven; :mod:`.exact`: the verified solve for the equality-constrained case), so its value is a
-lower bound of ``P*``; verification compares it
+spanning tree; :mod:`.repair` and :mod:`.ball_repair`: repairs, re-proven; :mod:`.exact`: the verified
+solve for the equality-constrained case), so its value is a lower bound of ``P*``; verification compares it
 with ``primal_upper`` exactly as in the binary case (:mod:`robustcvx.certificate`).  ∎
 """
 
@@ -104,49 +103,14 @@ def _ball_repairs(problem: Any, point: Any, F: np.ndarray, need: float) -> tuple
     return best, why_not
 
 
-def _mix(problem: Any, point: Any, kind: str, data: Any, interior: Any) -> tuple[float, str]:
-    """The bound of ``(1 - theta) alpha + theta alpha0`` for a strictly feasible ``alpha0`` (``interior``): every
-    dual condition is linear (cuts) or convex (flows) in ``alpha``, so a small ``theta`` turns the offered
-    point's tiny violations into margins; the mixed point is proven from scratch."""
-    p0, why = prepare(problem, interior)
-    if p0 is None:
-        return -math.inf, f"interior point: {why}"
-    v0, _, why, kind0, data0 = _bound(problem, p0)
-    if not np.isfinite(v0) or kind0 != kind:
-        return -math.inf, "the interior point offered is not proven feasible" + (f" ({why})" if why else "")
-    if kind == "cuts":
-        s, s0 = np.concatenate([x.ravel() for x in data]), np.concatenate([x.ravel() for x in data0])
-        bad = s < 0
-        if np.any(bad & (s0 <= 0)):
-            return -math.inf, "the interior point has no margin where the offered point is infeasible"
-        theta = float(np.max(-s[bad] / (s0[bad] - s[bad]), initial=0.0))
-        thetas = [min(1.0, 2.0 * theta * 8.0 ** t + 1e-15) for t in range(3)]
-    else:
-        thetas = [1e-9, 1e-7, 1e-5, 1e-3]
-    why = ""
-    for theta in thetas:
-        mixed = (1.0 - theta) * point.alpha + theta * p0.alpha
-        pt, why = prepare(problem, mixed)
-        if pt is None:
-            continue
-        if kind == "cuts":
-            value, _, why, _, _ = _bound(problem, pt)
-        else:
-            value, why = flows_bound(pt, problem, (1.0 - theta) * data + theta * data0)
-        if np.isfinite(value):
-            return value, ""
-    return -math.inf, f"mixing with the interior point did not prove feasibility ({why})"
-
-
 def _band(point: Any, problem: Any) -> float:
     return 1e-7 * max(float(np.abs(point.G).max(initial=0.0)), problem.epsilon * point.alpha_sum, problem.l1, 1e-300)
 
 
 def certify_multiclass(problem: Any, W: Any, b: Any, alpha: Any = None, *, claimed: float | None = None,
-                       gap_tol: float = GAP_TOL, repair: bool = True, interior: Any = None) -> Certificate:
+                       gap_tol: float = GAP_TOL, repair: bool = True) -> Certificate:
     """Certificate for the multiclass candidate ``(W, b)`` with the dual point ``alpha`` (``n x K``) or
-    ``None`` for a guess (see the module docstring).  ``interior``: optionally a strictly feasible dual point
-    (e.g. an optimal one for a smaller radius or ``l1``), mixed in before any repair is tried."""
+    ``None`` for a guess (see the module docstring)."""
     try:
         W = np.asarray(W, dtype=float)
         b = np.asarray(b, dtype=float).reshape(-1)
@@ -175,12 +139,6 @@ def certify_multiclass(problem: Any, W: Any, b: Any, alpha: Any = None, *, claim
             best, method = value, ("feasible" if problem.l2 == 0 else "conjugate")
         elif why:
             why_not.append(why)
-        if interior is not None and kind is not None and best < need and problem.l2 == 0:
-            value, why = _mix(problem, point, kind, data, interior)
-            if value > best:
-                best, method = value, "interior-mix"
-            elif why:
-                why_not.append(why)
         if repair and kind == "flows" and best < need and problem.l2 == 0:
             value, whys = _ball_repairs(problem, point, data, need)
             if value > best:

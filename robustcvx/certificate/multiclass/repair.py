@@ -28,7 +28,7 @@ import numpy as np
 import scipy.linalg
 
 from ..centred import blocks
-from .cuts import cut_masks
+from .cuts import cut_masks, exact_cuts
 
 MAX_ROWS = 3000
 BLOCK_ENTRIES = 1 << 22       # samples x classes x rows held at once
@@ -41,8 +41,9 @@ def repair(problem: Any, point: Any, slack_out: np.ndarray, slack_in: np.ndarray
     S = cut_masks(K)
     viol = max(float(-slack_out.min(initial=0.0)), float(-slack_in.min(initial=0.0)), 0.0)
     kappa = 2 * viol + 16 * float(point.G_round.max(initial=0.0)) + 1e-300
-    cs_o, js_o = np.nonzero(slack_out < band)
-    cs_i, js_i = np.nonzero(slack_in < band)
+    exact = exact_cuts(point, S)                  # they hold whatever the repair does to other multipliers
+    cs_o, js_o = np.nonzero((slack_out < band) & ~exact)
+    cs_i, js_i = np.nonzero((slack_in < band) & ~exact)
     cs, js = np.concatenate([cs_o, cs_i]), np.concatenate([js_o, js_i])
     sg = np.concatenate([np.ones(cs_o.size), -np.ones(cs_i.size)])
     if cs.size + K - 1 > MAX_ROWS:
