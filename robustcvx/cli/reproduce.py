@@ -12,8 +12,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "reproduce", help="re-make the study's figures and tables (regular vs robust, exact vs SGD)",
         description="Train the regular and robust hinge models exactly (certified optimum) and with SGD, evaluate "
-                    "them (clean, certified and attacked accuracy), and write 10 figures, summary.csv, "
-                    "summary.json and a README.md into the output folder.")
+                    "them (clean, certified and attacked accuracy, on the test and training splits), and write the "
+                    "figures (11 for pixel data, 10 otherwise), summary.csv, summary.json and a README.md (with the "
+                    "study's claims checked) into the output folder.")
     p.add_argument("--data", default="mnist:0,1", metavar="SPEC",
                    help="data spec (default mnist:0,1; offline it falls back to the bundled 5,000-digit sample, "
                         "tested on the official MNIST test set when found in --data-dir)")
