@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .claims import RULES, Claim, claims, claims_table
+from .claims import RULES, Claim, check_claims, claims_table
 from .findings import findings
 from .readme import readme_text, results_table, write_readme
 from .tables import (
@@ -40,7 +40,7 @@ def readme_facts(results: Any) -> dict:
     """What the README needs from a run beyond its tables: names, degenerate problems, findings, claims."""
     return {"data_title": results.data, "class_names": results.names,
             "degenerate": [m.label for m in results.models.values() if m.degenerate],
-            "findings": findings(results), "claims": claims_table(claims(results)), "rules": RULES}
+            "findings": findings(results), "claims": claims_table(check_claims(results)), "rules": RULES}
 
 
 def write_report(out: Path, results: Any, figures: Sequence[Any], total_seconds: float | None = None) -> list[dict]:
@@ -59,7 +59,7 @@ __all__ = [
     "TRAILING",
     "VERSION_PACKAGES",
     "Claim",
-    "claims",
+    "check_claims",
     "claims_table",
     "columns",
     "csv_text",

@@ -188,7 +188,7 @@ CLAIMS = (brittle_regular, robust_training_works, small_clean_cost, sparse_weigh
           sgd_solves)
 
 
-def claims(r: Any) -> list[Claim]:
+def check_claims(r: Any) -> list[Claim]:
     """Every claim of :data:`CLAIMS` that applies to this run."""
     out = [f(r) for f in CLAIMS]
     return [c for c in out if c is not None]

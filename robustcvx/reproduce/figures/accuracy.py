@@ -27,7 +27,7 @@ def _zoom_window(curve, width: int = 6) -> tuple[float, float] | None:
     k = int(np.argmin(np.abs(lv[1:] - 0.5 * (lv[0] + lv[-1]))))
     a, b = bps[max(k - width, 0)], bps[min(k + width, bps.size - 1)]
     pad = max((b - a) / 12, 1e-9)
-    return float(a - pad), float(b + pad)
+    return max(float(a - pad), 0.0), float(b + pad)
 
 
 def accuracy(r: RunResults) -> Drawn:
