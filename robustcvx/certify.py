@@ -34,7 +34,7 @@ def threat_family(norm: object = "inf", box: object = None, epsilon: float = 0.0
 
 def _prepare(model: Any, X: Any, y: Any, norm: object, box: object, epsilon: float = 0.0):
     w, b = as_linear(model)
-    X = check_features(X)
+    X = check_features(X, sparse=True)
     y = check_pm1_labels(y, X.shape[0])
     check_dimension(w, X)
     threat = threat_family(norm, box, epsilon)

@@ -11,7 +11,7 @@ certified by the package's own duality certificate (``certificate_``).
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -22,6 +22,23 @@ from .certify import certified_accuracy
 from .errors import DataError
 from .problems import RobustHingeProblem
 from .solvers import solve
+
+
+def combined_sample_weight(y: np.ndarray, sample_weight: Any = None, class_weight: Any = None) -> np.ndarray | None:
+    """``sample_weight * class_weight[y]`` (``None`` when both are absent or all weights are 1)."""
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    if sample_weight is None and class_weight is None:
+        return None
+    s = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+    if s.shape[0] != len(y):
+        raise DataError(f"sample_weight has {s.shape[0]} entries but y has {len(y)}: give one per sample")
+    if class_weight is not None:
+        try:
+            s = s * compute_sample_weight(class_weight, y)
+        except ValueError as exc:
+            raise DataError(f"class_weight: {exc}") from None
+    return None if np.all(s == 1.0) else s
 
 
 class UnverifiedSolutionWarning(UserWarning):
@@ -56,7 +73,7 @@ class LinearClassifierMethods:
     def decision_function(self, X: Any) -> np.ndarray:
         """``w.x + b`` (positive for ``classes_[1]``)."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
+        X = validate_data(self, X, reset=False, dtype=np.float64, accept_sparse="csr")
         return X @ self.coef_[0] + self.intercept_[0]
 
     def predict(self, X: Any) -> np.ndarray:
@@ -73,10 +90,11 @@ class LinearClassifierMethods:
     def certified_accuracy(self, X: Any, y: Any, epsilon: Any = None, norm: Any = None, box: Any = "fit") -> Any:
         """Exact certified accuracy on ``(X, y)`` (defaults: the fitted epsilon, norm and box)."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        return certified_accuracy((self.coef_[0], self.intercept_[0]), X, self._signed(y),
-                                  self.epsilon if epsilon is None else epsilon,
-                                  self.norm if norm is None else norm, self.box if (isinstance(box, str) and box == "fit") else box)
+        X = validate_data(self, X, reset=False, dtype=np.float64, accept_sparse="csr")
+        box = self.box if (isinstance(box, str) and box == "fit") else box
+        epsilon = self.epsilon if epsilon is None else epsilon
+        norm = self.norm if norm is None else norm
+        return certified_accuracy((self.coef_[0], self.intercept_[0]), X, self._signed(y), epsilon, norm, box)
 
 
 class RobustHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstimator):
@@ -97,6 +115,9 @@ class RobustHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstima
         For degenerate (zero-loss) optima, return the max-margin one (default) or the solver's vertex.
     strict : bool, default False
         Raise :class:`~robustcvx.errors.SolverError` when no answer verifies (else warn).
+    class_weight : dict, "balanced" or None
+        Weights of the classes in the mean (as in :class:`sklearn.svm.LinearSVC`): sample ``i`` weighs
+        ``class_weight[y_i]`` (times its ``sample_weight``); "balanced" gives ``n / (2 n_class)``.
 
     Attributes
     ----------
@@ -105,8 +126,22 @@ class RobustHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstima
     solution_ : Solution (solver, attempts, duals)
     """
 
+    #: scikit-learn checks that do not apply, with the reason (used by the tests' ``check_estimator``)
+    EXPECTED_FAILED_CHECKS: ClassVar[dict[str, str]] = {
+        f"check_sample_weight_equivalence_on_{kind}_data":
+            "the hinge problem's optimal set is in general not a single point: integer weights and repeated "
+            "rows give the same optimal value (tested) but may give different, equally optimal models"
+        for kind in ("dense", "sparse")
+    }
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
     def __init__(self, epsilon: float = 0.0, norm: str = "inf", box: Any = None, l1: float = 0.0,
-                 l2: float = 0.0, solver: str = "auto", tie_break: str = "max-margin", strict: bool = False):
+                 l2: float = 0.0, solver: str = "auto", tie_break: str = "max-margin", strict: bool = False,
+                 class_weight: Any = None):
         self.epsilon = epsilon
         self.norm = norm
         self.box = box
@@ -115,14 +150,20 @@ class RobustHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstima
         self.solver = solver
         self.tie_break = tie_break
         self.strict = strict
+        self.class_weight = class_weight
 
-    def fit(self, X: Any, y: Any) -> RobustHingeClassifier:
-        X, y = validate_data(self, X, y, dtype=np.float64)
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> RobustHingeClassifier:
+        """Solve the training problem exactly; the objective is the weighted mean
+        ``sum_i s_i hinge_i / sum_i s_i`` with ``s_i = sample_weight_i * class_weight[y_i]``."""
+        X, y = validate_data(self, X, y, dtype=np.float64, accept_sparse="csr")
         signed = self._fit_classes(y)
-        problem = RobustHingeProblem(X, signed, self.epsilon, self.norm, self.box, self.l1, self.l2)
+        weights = combined_sample_weight(y, sample_weight, self.class_weight)
+        problem = RobustHingeProblem(X, signed, self.epsilon, self.norm, self.box, self.l1, self.l2,
+                                     sample_weight=weights)
         sol = solve(problem, self.solver, tie_break=self.tie_break, strict=self.strict)
         if not sol.verified:
-            warnings.warn(f"no solver's answer verified: {sol.certificate.reason}", UnverifiedSolutionWarning)
+            warnings.warn(f"no solver's answer verified: {sol.certificate.reason}", UnverifiedSolutionWarning,
+                          stacklevel=2)
         self.coef_ = sol.coef.reshape(1, -1)
         self.intercept_ = np.array([sol.intercept])
         self.objective_ = sol.objective

@@ -40,7 +40,8 @@ def check_sample_weight(sample_weight: Any, y: np.ndarray) -> np.ndarray | None:
     except (TypeError, ValueError):
         raise DataError("sample_weight must be numbers, one per sample") from None
     if s.shape[0] != y.shape[0]:
-        raise DataError(f"sample_weight has {s.shape[0]} entries but there are {y.shape[0]} samples: give one per sample")
+        raise DataError(f"sample_weight has {s.shape[0]} entries but there are {y.shape[0]} samples: "
+                        "give one per sample")
     if not np.isfinite(s).all() or (s < 0).any():
         raise DataError("sample_weight must be finite and >= 0")
     if not (s[y > 0].sum() > 0 and s[y < 0].sum() > 0):

@@ -83,7 +83,8 @@ def check_features(X: object, name: str = "X", *, sparse: bool = False) -> Any:
     except (TypeError, ValueError):
         raise DataError(f"{name} must be a numeric 2-D array (ragged or non-numeric input given)") from None
     if arr.ndim != 2:
-        raise DataError(f"{name} must be 2-D (n_samples, n_features), got shape {arr.shape}; reshape 1-D data with X.reshape(-1, 1)")
+        raise DataError(f"{name} must be 2-D (n_samples, n_features), got shape {arr.shape}; "
+                        "reshape 1-D data with X.reshape(-1, 1)")
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise DataError(f"{name} is empty (shape {arr.shape}): need at least one sample and one feature")
     if not np.isfinite(arr).all():
@@ -141,9 +142,10 @@ def check_box_contains(X: np.ndarray, box: tuple[float, float], tol: float = 1e-
 _NUMERIC_KINDS = "biuf"
 
 
-def check_raw_features(X: Any, what: str) -> np.ndarray:
-    """Check ``X`` is a non-empty, numeric, 2-D array (not yet converted); return it."""
-    X = np.asarray(X)
+def check_raw_features(X: Any, what: str) -> Any:
+    """Check ``X`` is a non-empty, numeric, 2-D array or scipy.sparse matrix (not yet converted); return it
+    (sparse input as CSR)."""
+    X = X.tocsr() if hasattr(X, "tocsr") else np.asarray(X)
     if X.dtype.kind not in _NUMERIC_KINDS:
         raise DataError(f"{what} features are not numeric (dtype {X.dtype}); store real numbers")
     if X.ndim != 2:

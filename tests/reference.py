@@ -131,7 +131,7 @@ def pgd_accuracy(w, b, X, y, eps, norm="inf", box=None, steps=10, restarts=2, se
     """Accuracy under a projected-gradient attack that minimises y f(x + delta)."""
     rng = np.random.default_rng(seed)
     X = np.asarray(X, float)
-    n, d = X.shape
+    n = X.shape[0]
     grad = -y[:, None] * w[None, :]           # gradient of -y f wrt x (ascent on the loss)
     worst = y * (X @ w + b)
     for _ in range(restarts if norm == "inf" else 1):  # l2/l1 start at 0: one run is deterministic

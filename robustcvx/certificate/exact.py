@@ -126,7 +126,7 @@ def _verify(problem: Any, a: np.ndarray, c_low: np.ndarray, J: np.ndarray) -> tu
     # rows that no free variable can change must already hold exactly (decided in exact arithmetic)
     if K.size:
         moved = np.zeros(J.size, dtype=bool)
-        for idx, Xc in blocks(problem, K):
+        for _, Xc in blocks(problem, K):
             moved |= (Xc[:, J] != 0).any(axis=0)
     else:
         moved = np.zeros(J.size, dtype=bool)
@@ -185,7 +185,8 @@ def _verify(problem: Any, a: np.ndarray, c_low: np.ndarray, J: np.ndarray) -> tu
         dz = fp.up(float((absR @ fp.up(res_up, 2)).max()), m + 2) / (1.0 - kappa)
         dz = fp.up(dz, 2)
         t = T.T @ z
-        tau = np.abs(t) + fp.dot_error(absT.T @ np.abs(z), m) * 3.0 + fp.up(absT.sum(axis=0) * dz, m + 2) * (1 + 8 * fp.U)
+        tau = (np.abs(t) + fp.dot_error(absT.T @ np.abs(z), m) * 3.0
+               + fp.up(absT.sum(axis=0) * dz, m + 2) * (1 + 8 * fp.U))
         tau = fp.up(tau, 2)
         if not np.all(tau <= 1.0):
             worst = float(tau.max())

@@ -17,7 +17,7 @@ import sys
 from .. import __version__
 from ..errors import InputTypeError, RobustCVXError, SolverError
 
-COMMANDS = ("solve", "certify", "compare", "reproduce", "bench")
+COMMANDS = ("solve", "certify", "compare", "reproduce", "bench", "sweep")
 
 
 class _Parser(argparse.ArgumentParser):

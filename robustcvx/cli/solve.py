@@ -17,6 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_threat_args(p)
     p.add_argument("--l1", default="0", help="l1 regularisation weight lambda_1 (default 0)")
     p.add_argument("--l2", default="0", help="l2 regularisation weight lambda_2, term (lambda_2/2)||w||^2 (default 0)")
+    p.add_argument("--class-weight", default=None, dest="class_weight", metavar="balanced|W_A,W_B",
+                   help="weigh the classes in the mean hinge: 'balanced' (n / (2 n_class)) or two weights for the "
+                        "classes A,B of the data spec (default: every sample weighs the same)")
     p.add_argument("--solver", default="auto", help="auto | fast | highs | clarabel (default auto)")
     p.add_argument("--tie-break", default="max-margin", dest="tie_break",
                    help="for degenerate (zero-loss) optima: max-margin (default) or none")
@@ -31,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     from ..errors import OptionError
-    from ..fit import fit_task
+    from ..fit import fit_task, parse_class_weight
     from ..io import check_writable
     from ..problems import RobustHingeProblem
     from ..solvers import parse_solver, parse_tie_break
@@ -42,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
     opts = dict(epsilon=check_epsilon(args.epsilon), norm=parse_norm(args.norm), box=check_box(args.box),
                 l1=check_number(args.l1, "l1"), l2=check_number(args.l2, "l2"))
     solver, tie_break = parse_solver(args.solver), parse_tie_break(args.tie_break)
+    class_weight = parse_class_weight(args.class_weight)
     if args.save is not None:
         if not args.save.strip():
             raise OptionError("--save needs a file name, e.g. --save model.json")
@@ -49,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     task = load(args, notes=False)
     RobustHingeProblem(task.X_train, task.y_train, **opts)  # the options against the data (box, norm)
     print_notes(task)
-    result = fit_task(task, solver=solver, tie_break=tie_break, **opts)
+    result = fit_task(task, solver=solver, tie_break=tie_break, class_weight=class_weight, **opts)
     record = result.to_record()
     record["total_seconds"] = time.perf_counter() - t0
     cert = record["certificate"]
@@ -71,8 +75,10 @@ def _print_summary(rec: dict, result) -> None:
     d, pr, c = rec["data"], rec["problem"], rec["certificate"]
     box = f", box [{pr['box'][0]:g}, {pr['box'][1]:g}]" if pr["box"] else ""
     reg = f", l1 {pr['l1']:g}, l2 {pr['l2']:g}" if (pr["l1"] or pr["l2"]) else ""
+    reg += f", class weights {pr['class_weight']}" if pr.get("class_weight") else ""
     print(f"data        {d['name']}: {d['n']} x {d['d']} training samples ({d['split']})")
-    print(f"problem     mean robust hinge, l_{pr['norm']} threat, epsilon {pr['epsilon']:g}{box}{reg} [{pr['kind']}]")
+    mean = "weighted mean" if pr.get("weighted") else "mean"
+    print(f"problem     {mean} robust hinge, l_{pr['norm']} threat, epsilon {pr['epsilon']:g}{box}{reg} [{pr['kind']}]")
     print(f"objective   {rec['objective']:.12g}  (recomputed from w, b on the training data)")
     state = "VERIFIED OPTIMAL" if c["verified"] else "NOT VERIFIED"
     print(f"certificate {state}: primal {c['primal']:.12g}, dual {c['dual']:.12g}, gap {c['gap']:.2e} "

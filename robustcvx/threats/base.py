@@ -85,7 +85,7 @@ class Threat(ABC):
         box = f", box={self.box}" if self.box else ""
         return f"{type(self).__name__}(epsilon={self.epsilon:g}{box})"
 
-    def check_data(self, X: Any) -> None:
+    def check_data(self, X: Any) -> None:  # noqa: B027 - deliberately empty: most threats apply to any data
         """Raise if the threat cannot be applied to the data (box threats: data outside the box)."""
 
     def frame_anchor(self) -> tuple[float, float] | None:

@@ -23,7 +23,7 @@ class L1Ball(NormBall):
         return float(np.abs(w).max(initial=0.0))
 
     def worst_delta(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-        delta = np.zeros_like(X)
+        delta = np.zeros(X.shape)
         if not np.any(w):
             return delta
         k = int(np.argmax(np.abs(w)))

@@ -25,8 +25,8 @@ class L2Ball(NormBall):
     def worst_delta(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         nw = fp.norm2(w)
         if nw == 0:
-            return np.zeros_like(X)
-        return -self.epsilon * y[:, None] * (w / nw)[None, :]
+            return np.zeros(X.shape)
+        return np.outer(-self.epsilon * np.asarray(y, dtype=float), w / nw)
 
     def _cvxpy_norm_bound(self, cp: Any, w: Any, t: Any) -> tuple[list, Any]:
         return [cp.SOC(t, w)], None

@@ -22,7 +22,7 @@ class LinfBall(NormBall):
         return float(np.abs(w).sum())
 
     def worst_delta(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return -self.epsilon * np.sign(y[:, None] * w[None, :]) * np.ones_like(X)
+        return np.outer(-self.epsilon * np.asarray(y, dtype=float), np.sign(w))
 
     def _cvxpy_norm_bound(self, cp: Any, w: Any, t: Any) -> tuple[list, Any]:
         u = cp.Variable(w.shape[0], name="abs_w")
