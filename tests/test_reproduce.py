@@ -58,6 +58,8 @@ def model(key="m", method="exact", eps=0.0, coef=(1.0, -2.0), b=0.5, objective=0
     ("idx:/usr/share/datasets/fashion-mnist/:0,1", "fashion-mnist-0-1"),
     ("npz:/tmp/x/My Data.npz", "my-data"),
     ("csv:~/a.csv:3,8", "a-3-8"),
+    ("mnist:all", "mnist-all"),
+    ("mnist-sample:0,1,2", "mnist-sample-0-1-2"),
 ])
 def test_output_slug(spec, slug):
     assert reproduce.output_slug(spec) == slug
@@ -494,6 +496,16 @@ def test_cli_reproduce_bad_options_exit_2(tmp_path, capsys):
     assert "--epsilon" in capsys.readouterr().err
     assert main(["reproduce", "--quick", "--epsilon", "0", "--out", str(tmp_path / "x")]) == 2
     assert "radius > 0" in capsys.readouterr().err
+
+
+def test_cli_reproduce_refuses_multiclass_data_in_one_line(tmp_path, capsys):
+    from robustcvx.cli import main
+
+    out = tmp_path / "multi"
+    assert main(["reproduce", "--quick", "--data", "mnist-sample:0,1,2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "binary" in err[0] and "mnist:0,1" in err[0]
+    assert not out.exists()                          # nothing written
 
 
 def test_cli_reproduce_interrupt_exits_130(monkeypatch, tmp_path, capsys):

@@ -107,7 +107,7 @@ def run_metadata(results: Any) -> dict:
     """The JSON-safe description of a run (data, settings, commands, versions); no timing."""
     cfg, task = results.cfg, results.task
     X_eval, _, split = task.evaluation_split()
-    box = results.box_threat.box if results.box_threat is not None else None
+    box = results.box_threat.describe()["box"] if results.box_threat else None
     used = str(task.name)
     return {
         "command": cfg.command(),
@@ -115,7 +115,7 @@ def run_metadata(results: Any) -> dict:
         "data_requested": cfg.data,
         "data": task.info(),
         "evaluation": {"split": split, "n": int(X_eval.shape[0]), "threat": f"l_{results.threat.describe()['norm']}",
-                       "box": list(box) if box is not None else None},
+                       "box": box},
         "train_epsilons": [float(e) for e in cfg.epsilons],
         "eval_epsilons": [float(e) for e in cfg.eval_epsilons],
         "study_epsilon": float(cfg.study_epsilon),

@@ -37,11 +37,12 @@ def output_slug(spec: str) -> str:
     from .naming import dataset_key, spec_parts
 
     _, _, classes = spec_parts(spec)
-    slug = "-".join(part for part in dataset_key(spec).lower().replace("_", " ").split() if part)
-    slug = "".join(ch if ch.isalnum() else "-" for ch in slug).strip("-") or "data"
+    suffix = "" if not classes else "-" + ("-".join(str(c) for c in classes) if isinstance(classes, tuple)
+                                           else str(classes))
+    slug = "".join(ch if ch.isalnum() else "-" for ch in dataset_key(spec).lower()).strip("-") or "data"
     while "--" in slug:
         slug = slug.replace("--", "-")
-    return slug + (f"-{classes[0]}-{classes[1]}" if classes else "")
+    return slug + suffix
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ DATASETS: dict[str, DatasetInfo] = {
 }
 
 
-def spec_parts(spec: str) -> tuple[str, str | None, tuple[int, int] | None]:
+def spec_parts(spec: str) -> tuple[str, str | None, Any]:
     """``(source, path, classes)`` of a data spec; a name that is no valid spec (e.g. a test task
     called ``toy:0,1``) is split at its first ``:`` and its classes are not read."""
     from ..data.spec import parse_spec
@@ -54,8 +54,8 @@ def dataset_key(spec: str) -> str:
     source, path, _ = spec_parts(spec)
     if path is None:
         return source
-    name = Path(path.rstrip("/")).name
-    for suffix in (".gz", ".csv", ".npz"):
+    name = Path(path.split(",")[0].rstrip("/")).name          # svmlight:TRAIN,TEST names its training file
+    for suffix in (".gz", ".bz2", ".csv", ".npz", ".txt", ".svm", ".svmlight", ".libsvm"):
         name = name.removesuffix(suffix)
     return name or source
 

@@ -61,6 +61,34 @@ class ReproduceResult:
     seconds: float
 
 
+#: the largest dense copy (bytes) made of sparse features; the study's data sets are small and dense
+MAX_DENSE_BYTES = 2 << 30
+
+
+def binary_dense_task(task: Any) -> Any:
+    """``task`` as a dense binary task, or one clear error: the study compares binary linear classifiers
+    and draws their weights and inputs as images."""
+    import dataclasses
+
+    import scipy.sparse as sp
+
+    from ..data import BinaryTask
+
+    if not isinstance(task, BinaryTask):
+        classes = getattr(task, "classes", ())
+        raise OptionError(f"reproduce compares binary classifiers, but {task.name} has {len(classes)} classes; "
+                          "pick two, e.g. --data mnist:0,1")
+    if not any(sp.issparse(X) for X in (task.X_train, task.X_test)):
+        return task
+    size = 8 * task.d * (task.n + (task.n_test or 0))
+    if size > MAX_DENSE_BYTES:
+        raise OptionError(f"reproduce needs dense features, and {task.name} would take {size / 2**30:.1f} GiB "
+                          "dense; use a smaller data set or a subset of its features")
+    dense = lambda X: X.toarray() if sp.issparse(X) else X
+    return dataclasses.replace(task, X_train=dense(task.X_train), X_test=None if task.X_test is None
+                               else dense(task.X_test))
+
+
 def study_threats(task: Any) -> tuple[Threat, Threat | None]:
     """The study's threat family (the l_inf ball), and the same kept inside :data:`PIXEL_BOX` when every
     feature of the task lies in that box (pixel data), else ``None``."""
@@ -104,6 +132,7 @@ def run(config: ReproduceConfig | None = None, *, task: Any = None, progress: bo
         from ..data import load_task
 
         task = load_task(cfg.data, data_dir=cfg.data_dir, seed=cfg.seed)
+    task = binary_dense_task(task)
     for note in task.notes:
         print(note, file=stream, flush=True)
     out = rio.ensure_dir(cfg.out)

@@ -29,21 +29,18 @@ def compared_models(r: RunResults) -> list[TrainedModel]:
     return [m for m in out if not m.same_as]
 
 
-def _attack_threat(r: RunResults):
-    """The threat of the images shown: the box threat for pixel data (valid images), else the study's."""
-    return r.box_threat if r.box_threat is not None else r.threat
-
-
 def misclassified(r: RunResults) -> Drawn:
     from ...attacks import WorstCaseAttack
     from ...plots import nearest_misclassified_figure
 
     X, y, split = r.task.evaluation_split()
-    attack_threat = _attack_threat(r)
+    pixels = r.box_threat is not None                   # pixel data: attacks keep the image valid
+    attack_threat = r.box_threat if pixels else r.threat
+    radii = r.attack_radii()
     rows = []
     totals: dict[str, list[int]] = {}
     for m in compared_models(r):
-        for eps in (0.0, *r.attack_radii()):
+        for eps in (0.0, *radii):
             Xs = WorstCaseAttack(m.wb, eps, attack_threat)(X, y) if eps > 0 else X
             dist = signed_distances(*m.wb, Xs, y, r.threat)
             idx = nearest_misclassified(dist * y, y, K_IMAGES)
@@ -52,25 +49,24 @@ def misclassified(r: RunResults) -> Drawn:
             what = "clean" if eps == 0 else f"attacked, eps = {eps:g}"
             rows.append({"label": f"{m.label.replace(', ', chr(10))}\n{what}", "images": Xs[idx],
                          "scores": dist[idx], "labels": y[idx], "total": total})
-    names = r.names
-    inside = (f"inside the pixel range [{attack_threat.box[0]:g}, {attack_threat.box[1]:g}]"
-              if attack_threat.box is not None else "(no pixel range: the data are not images in a box)")
-    radii = " and ".join(f"{v:g}" for v in r.attack_radii())
-    title = (f"Misclassified {split} samples nearest the decision boundary, clean and under the exact attack at "
-             f"eps = {radii} {inside}, {r.data}")
     lo, hi = r.pixel_range()
-    if attack_threat.box is None:
-        lo, hi = lo - max(r.attack_radii()), hi + max(r.attack_radii())
-    fig = nearest_misclassified_figure(rows, r.image_shape(), class_names=names, title=wrap(title, 95),
+    inside = (f"inside the pixel range [{lo:g}, {hi:g}]" if pixels
+              else "(no pixel range: the data are not images in a box)")
+    if not pixels:                                      # the attacked values leave the data's range
+        lo, hi = lo - max(radii), hi + max(radii)
+    said = " and ".join(f"{v:g}" for v in radii)
+    title = (f"Misclassified {split} samples nearest the decision boundary, clean and under the exact attack at "
+             f"eps = {said} {inside}, {r.data}")
+    fig = nearest_misclassified_figure(rows, r.image_shape(), class_names=r.names, title=wrap(title, 95),
                                        score_name="dist", vmin=lo, vmax=hi)
     counts = "; ".join(f"{m.label}: " + ", ".join(f"{t}" for t in totals[m.key]) for m in compared_models(r))
     cap = (f"For each model, the misclassified {split} samples nearest the boundary (smallest |signed distance| "
            f"y f(x) / ||w||_1, written under each image), clean and after the exact worst-case attack at eps = "
-           f"{radii} {inside}: each image is exactly the input that fooled the model. Errors out of {len(y):,} "
-           f"(clean, then at eps = {radii}): {counts}."
+           f"{said} {inside}: each image is exactly the input that fooled the model. Errors out of {len(y):,} "
+           f"(clean, then at eps = {said}): {counts}."
            + (" Under attack these counts are lower than the plain l_inf ones of figures 6 and 9, because an "
               "attacked pixel cannot leave the pixel range (a background pixel at 0 can only be raised)."
-              if attack_threat.box is not None else ""))
+              if pixels else ""))
     return Drawn(fig=fig, title=title, caption=cap)
 
 
