@@ -1,6 +1,7 @@
 """Every input check of the package, in one place (one-line messages, ValueError/TypeError subclasses).
 
-* options: :func:`check_number`, :func:`check_epsilon`, :func:`check_epsilons`, :func:`check_box`;
+* options: :func:`check_number`, :func:`check_integer`, :func:`check_choice`, :func:`check_epsilon`,
+  :func:`check_epsilons`, :func:`check_box`;
 * arrays given to the API: :func:`check_features` (finite float64 2-D), :func:`check_pm1_labels`,
   :func:`check_signed_labels`, :func:`check_box_contains`;
 * raw arrays read from data files, before conversion (:mod:`robustcvx.data`):
@@ -36,6 +37,39 @@ def check_number(value: object, name: str, *, minimum: float | None = 0.0) -> fl
     if minimum is not None and out < minimum:
         raise OptionError(f"{name} must be >= {minimum:g}, got {out:g}")
     return out
+
+
+def check_integer(value: object, name: str, *, minimum: int | None = 0) -> int:
+    """Return ``value`` as an int, at least ``minimum`` (``None``: no lower bound).
+
+    Accepts ints, integral floats (``4.0``) and strings of an integer (``"4"``, the CLI form);
+    booleans, fractions and other types are an :class:`InputTypeError`.
+    """
+    if isinstance(value, bool) or value is None:
+        raise InputTypeError(f"{name} must be an integer, got {value!r}")
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise InputTypeError(f"{name} must be an integer, got {value!r}") from None
+    if isinstance(value, (float, np.floating)):
+        if not (math.isfinite(value) and float(value).is_integer()):
+            raise InputTypeError(f"{name} must be an integer, got {value!r}")
+        value = int(value)
+    if not isinstance(value, (int, np.integer)):
+        raise InputTypeError(f"{name} must be an integer, got {value!r}")
+    out = int(value)
+    if minimum is not None and out < minimum:
+        raise OptionError(f"{name} must be >= {minimum}, got {out}")
+    return out
+
+
+def check_choice(value: object, name: str, choices: Sequence[str]) -> str:
+    """The canonical (stripped, lower-case) name of one of ``choices``, or an :class:`OptionError` listing them."""
+    key = value.strip().lower() if isinstance(value, str) else None
+    if key not in choices:
+        raise OptionError(f"unknown {name} {value!r}: use one of {', '.join(choices)}")
+    return key
 
 
 def check_epsilon(epsilon: object) -> float:

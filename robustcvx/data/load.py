@@ -31,7 +31,8 @@ def _check_seed(seed: object) -> int:
 def load_task(
     spec: str, data_dir: str | os.PathLike | None = None, seed: int = 0, download: bool = True
 ) -> BinaryTask | MulticlassTask:
-    """Load the task named by ``spec`` (binary for two classes, multiclass for more) (see :mod:`robustcvx.data` for the forms).
+    """Load the task named by ``spec``: binary for two classes, multiclass for more (the forms are listed in
+    :mod:`robustcvx.data`).
 
     ``data_dir`` is where ``mnist:``/``fashion-mnist:`` look for (and download) IDX files and
     where ``mnist-sample:`` looks for the official test set (default: :func:`default_data_dir`).

@@ -32,7 +32,8 @@ def _parse_classes(text: str, spec: str) -> tuple[int, ...] | str:
     classes = tuple(int(t) for t in text.split(","))
     if len(set(classes)) != len(classes):
         twice = next(c for c in classes if classes.count(c) > 1)
-        raise DataError(f"data spec {spec!r} names class {twice} twice; list each class once, e.g. ':{twice},{twice + 1}'")
+        raise DataError(f"data spec {spec!r} names class {twice} twice; list each class once, "
+                        f"e.g. ':{twice},{twice + 1}'")
     return classes
 
 

@@ -125,6 +125,15 @@ class Threat(ABC):
         (:mod:`.dualsets`); ``alpha_sum_low`` is a lower bound of ``sum alpha``.  ``shift``
         describes the exact-balance correction of the certificate (its effect is subtracted)."""
 
+    def interval_costs(self, X: Any) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(lo_cost, hi_cost)`` (``n x d``) when the dual set of a positive-label sample block is a box per
+        coordinate, ``prod_j [-sum_i alpha_i lo_cost_ij, sum_i alpha_i hi_cost_ij]``; None otherwise (the
+        multiclass certificate then works with explicit flows)."""
+        if not self.active:
+            zeros = np.zeros(X.shape)
+            return zeros, zeros
+        return None
+
     # ------------------------------------------------------------------ cvxpy
     @abstractmethod
     def cvxpy_terms(self, d: int, X: np.ndarray, y: np.ndarray, size: bool = False) -> CvxpyTerms:

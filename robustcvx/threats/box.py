@@ -183,6 +183,10 @@ class LinfBallInBox(Threat):
             Am = Am - fp.up(shift.amount * top_m, 2)
         return BoxSet(Ap, Am)
 
+    def interval_costs(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        Cp, Cm = self.costs(X, np.ones(X.shape[0]))
+        return Cm, Cp                              # U = prod_j [-sum alpha C-, sum alpha C+]
+
     def cost_columns(self, Xb: np.ndarray, yb: np.ndarray, features: np.ndarray, signs: np.ndarray) -> np.ndarray:
         """``C^{sign_k}_{i, features_k}`` for a block of samples (the box part of repair rows)."""
         Cp, Cm = self.costs(Xb[:, features], yb)
@@ -207,6 +211,17 @@ class LinfBallInBox(Threat):
                 if mask.any():
                     pen = pen + self.epsilon * mask * total
         return CvxpyTerms(wp - wm, pen, sp_ + sm_, sp_ + sm_, cons, parts=(wp, wm))
+
+    def cvxpy_penalty_of(self, v: Any, X: Any) -> tuple[Any, list]:
+        """``v = v+ - v-`` (both ``>= 0``), ``pen_i = C+_i . v+ + C-_i . v-`` with the costs of a positive label."""
+        import cvxpy as cp
+
+        if self.epsilon == 0 or X.shape[0] == 0:
+            return 0.0, []
+        d = v.shape[0]
+        vp, vm = cp.Variable(d, nonneg=True), cp.Variable(d, nonneg=True)
+        Cp, Cm = self.costs(X, np.ones(X.shape[0]))
+        return Cp @ vp + Cm @ vm, [vp - vm == v]
 
     def cvxpy_penalty_sum(self, terms: CvxpyTerms, X: np.ndarray, y: np.ndarray, weights: np.ndarray) -> Any:
         if self.epsilon == 0 or X.shape[0] == 0:

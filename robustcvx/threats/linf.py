@@ -21,6 +21,10 @@ class LinfBall(NormBall):
     def dual_norm(self, w: np.ndarray) -> float:
         return float(np.abs(w).sum())
 
+    def interval_costs(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        full = np.full(X.shape, self.epsilon)
+        return full, full
+
     def worst_delta(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.outer(-self.epsilon * np.asarray(y, dtype=float), np.sign(w))
 

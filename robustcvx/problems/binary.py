@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from . import fp
-from .errors import DataError
-from .threats import Threat, make_threat
-from .validation import check_features, check_number, check_signed_labels
+from .. import fp
+from ..errors import DataError
+from ..threats import Threat, make_threat
+from ..validation import check_features, check_number, check_signed_labels
 
 
 def check_sample_weight(sample_weight: Any, y: np.ndarray) -> np.ndarray | None:
