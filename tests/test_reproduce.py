@@ -72,6 +72,9 @@ def test_config_defaults_quick_and_errors():
     assert cfg.epochs == 100 and cfg.study_epsilon == 0.1
     assert cfg.out == str(Path("results") / "mnist-0-1")
     assert cfg.command() == "robustcvx reproduce --data mnist:0,1"
+    assert cfg.sgd_schedule == "none" and cfg.sgd_average == "tail"    # the study's step; averaging reported
+    with pytest.raises(OptionError, match="sgd-average"):
+        ReproduceConfig(sgd_average="mean").resolved()
     # rerunning on the data a loader fell back to keeps the output folder of the spec asked for
     assert cfg.command(data="mnist-sample:0,1") == \
         "robustcvx reproduce --data mnist-sample:0,1 --out results/mnist-0-1"
@@ -94,9 +97,10 @@ def test_command_round_trips_through_the_cli_parser():
     from robustcvx.cli.reproduce import _config
 
     cfg = ReproduceConfig(data="idx:/some dir/fashion:0,1", data_dir="/d", epsilons=(0.1, 0.3), epochs=7,
-                          eval_epsilons=(0, 0.1, 0.3), lr=0.05, seed=2, out="out dir").resolved()
+                          eval_epsilons=(0, 0.1, 0.3), lr=0.05, seed=2, out="out dir", sgd_schedule="inv-sqrt",
+                          sgd_average="all").resolved()
     argv = shlex.split(cfg.command())
-    assert argv[:2] == ["robustcvx", "reproduce"]
+    assert argv[:2] == ["robustcvx", "reproduce"] and "--sgd-average" in argv and "--sgd-schedule" in argv
     again = _config(build_parser().parse_args(argv[1:])).resolved()
     assert again == cfg
 
@@ -176,12 +180,41 @@ def test_same_classifier_detects_rescaled_models():
 def test_sgd_iterates_last_best_and_averaged():
     from robustcvx.reproduce.training import sgd_iterates
 
-    trace = [{"epoch": 1, "objective": 0.9}, {"epoch": 2, "objective": 0.4}, {"epoch": 3, "objective": 0.7}]
-    it = sgd_iterates(trace, 0.7)
-    assert (it.last, it.best, it.best_epoch, it.averaged) == (0.7, 0.4, 2, None)
-    with_avg = [dict(r, averaged_objective=v) for r, v in zip(trace, (0.9, 0.6, 0.5))]
-    it = sgd_iterates(with_avg, 0.7)
-    assert it.averaged == 0.5 and it.averaged_trace == (0.9, 0.6, 0.5)
+    it = lambda which, obj, epoch: SimpleNamespace(which=which, objective=obj, epoch=epoch)
+    trace = [{"epoch": 1, "objective": 0.9, "averaged_objective": 0.9}, {"epoch": 2, "objective": 0.4,
+             "averaged_objective": 0.6}, {"epoch": 3, "objective": 0.7, "averaged_objective": 0.5}]
+    res = SimpleNamespace(last=it("last", 0.7, 3), best=it("best", 0.4, 2), averaged=it("averaged", 0.5, 3),
+                          trace=trace)
+    got = sgd_iterates(res)
+    assert (got.last, got.best, got.best_epoch, got.averaged) == (0.7, 0.4, 2, 0.5)
+    assert got.averaged_trace == (0.9, 0.6, 0.5)
+    none = sgd_iterates(SimpleNamespace(last=res.last, best=res.best, averaged=None,
+                                        trace=[dict(r, averaged_objective=None) for r in trace]))
+    assert none.averaged is None and none.averaged_trace == ()
+
+
+def test_sgd_models_report_the_baselines_last_best_and_averaged_iterates():
+    """Against a direct baseline run: the last iterate is the model, best and averaged match its result."""
+    from robustcvx.baselines import BaselineConfig, train_baseline
+    from robustcvx.reproduce.training import train_sgd
+
+    task = tiny_task()
+    X, y = task.X_train, task.y_train
+    exact = {"exact-regular": model("exact-regular", objective=0.0), "exact-robust-0.1": model(
+        "exact-robust-0.1", eps=0.1, objective=0.05)}
+    got = train_sgd(X, y, (0.1,), exact, threat=LinfBall(0.0), epochs=4, batch_size=10, lr=0.1, seed=1,
+                    average="all")["sgd-robust-0.1"]
+    problem = RobustHingeProblem(X, y, 0.1)
+    ref = train_baseline(problem, BaselineConfig(epochs=4, batch_size=10, lr=0.1, seed=1, average="all",
+                                                 device="cpu"), optimum=0.05)
+    np.testing.assert_array_equal(got.coef, ref.last.coef)
+    assert got.objective == pytest.approx(problem.objective(ref.last.coef, ref.last.intercept), rel=1e-12)
+    objectives = [r["objective"] for r in ref.trace]
+    assert got.iterates.best == pytest.approx(min(objectives)) and got.iterates.best_epoch == 1 + int(
+        np.argmin(objectives))
+    # the averaged iterate: the mean of every step's iterate, recomputed here from its weights
+    assert got.iterates.averaged == pytest.approx(problem.objective(ref.averaged.coef, ref.averaged.intercept))
+    assert len(got.iterates.averaged_trace) == 4
 
 
 def test_classical_svm_is_the_hard_margin_svm(mnist01):
@@ -294,6 +327,9 @@ def test_summary_rows_are_consistent_with_the_models(two_runs):
             assert r["gap_best_iterate"] == pytest.approx(best - m.optimum, rel=1e-5, abs=1e-12)
             assert r["gap_best_iterate"] <= r["gap_to_optimum"] + 1e-12
             assert 1 <= r["best_epoch"] <= 2
+            # the default averaging (tail) is reported: the mean of the last half of the epochs' iterates
+            assert r["gap_averaged_iterate"] == pytest.approx(m.iterates.averaged - m.optimum, rel=1e-5, abs=1e-12)
+            assert r["gap_averaged_iterate"] >= -1e-9                  # no model beats the certified optimum
     # csv and json hold the same rows
     parsed = list(csv.DictReader(io.StringIO(texts[0]["summary.csv"])))
     assert [p["model"] for p in parsed] == keys

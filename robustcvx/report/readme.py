@@ -73,6 +73,10 @@ def results_table(rows: Sequence[dict], meta: dict) -> str:
     return "\n".join(lines)
 
 
+_AVERAGES = {"tail": "of the averaged iterate (the mean of the iterates of the last half of the epochs)",
+             "all": "of the averaged iterate (the mean of every iterate, Polyak-Ruppert)"}
+
+
 def _made_by(meta: dict) -> list[str]:
     d = meta["data"]
     out = ["```", meta["command"], "```", ""]
@@ -108,9 +112,13 @@ def _models(meta: dict, facts: dict) -> list[str]:
            f"`{meta['exact']['solver']}`, `tie_break=\"max-margin\"`); **box-aware** exact models use the same ε but "
            f"keep perturbed pixels inside [0, 1] (the real threat for images).",
            f"- **SGD**: the same objectives trained with plain SGD as in the study: {sgd['epochs']} epochs, batch "
-           f"{sgd['batch_size']}, learning rate {sgd['lr']:g}, seed {sgd['seed']}. The model is the last iterate "
-           "(the study's); the tables also give the gap of the best iterate after any epoch and of the averaged "
-           "iterate where the baseline records it.",
+           f"{sgd['batch_size']}, learning rate {sgd['lr']:g}"
+           + (" (constant)" if sgd.get("schedule", "none") == "none" else f", schedule `{sgd['schedule']}`")
+           + f", seed {sgd['seed']}. The model shown is the last iterate (the study's); beside its gap to the "
+             "optimum the tables give the gap of the best iterate after any epoch and "
+           + (_AVERAGES.get(sgd.get("average", "none"), "of the averaged iterate") if sgd.get("average", "none")
+              != "none" else "(no iterate averaging in this run) nothing else")
+           + ": SGD with a constant step oscillates, so one last-epoch number is noise.",
            "- objective = mean (robust) hinge over the training set, no regulariser."]
     degenerate = facts.get("degenerate") or []
     if degenerate:

@@ -25,6 +25,11 @@ DEFAULT_EPOCHS = 100
 QUICK_EPOCHS = 3
 DEFAULT_DATA = "mnist:0,1"
 FIGURE_DPI = 100
+#: SGD's learning-rate schedule: constant, as in the study (:data:`robustcvx.baselines.SCHEDULES`)
+DEFAULT_SGD_SCHEDULE = "none"
+#: iterate averaging reported beside SGD's last iterate: suffix averaging over the last half of the
+#: epochs (:data:`robustcvx.baselines.AVERAGES`); it does not change the iterates
+DEFAULT_SGD_AVERAGE = "tail"
 
 
 def output_slug(spec: str) -> str:
@@ -63,10 +68,14 @@ class ReproduceConfig:
     quick: bool = False
     study_epsilon: float | None = None
     dpi: int = FIGURE_DPI
+    sgd_schedule: str = DEFAULT_SGD_SCHEDULE
+    sgd_average: str = DEFAULT_SGD_AVERAGE
 
     def resolved(self) -> ReproduceConfig:
         """A copy with every default filled in and every value checked."""
+        from ..baselines import AVERAGES, SCHEDULES
         from ..solvers.registry import parse_solver
+        from ..validation import check_choice
 
         eps = self.epsilons if self.epsilons is not None else (QUICK_EPSILONS if self.quick else STUDY_EPSILONS)
         eps = tuple(sorted({check_epsilon(e) for e in eps} - {0.0}))
@@ -86,7 +95,9 @@ class ReproduceConfig:
             raise OptionError(f"study epsilon {study:g} is not one of the training radii {list(eps)}")
         out = self.out if self.out is not None else str(Path("results") / output_slug(self.data))
         return replace(self, epsilons=eps, eval_epsilons=ev, epochs=int(epochs), study_epsilon=float(study), out=out,
-                       solver=parse_solver(self.solver))
+                       solver=parse_solver(self.solver),
+                       sgd_schedule=check_choice(self.sgd_schedule, "--sgd-schedule", SCHEDULES),
+                       sgd_average=check_choice(self.sgd_average, "--sgd-average", AVERAGES))
 
     def command(self, data: str | None = None) -> str:
         """The ``robustcvx reproduce`` command line that reruns this configuration.
@@ -108,7 +119,9 @@ class ReproduceConfig:
         if c.epochs is not None and c.epochs != (QUICK_EPOCHS if c.quick else DEFAULT_EPOCHS):
             parts += ["--epochs", str(c.epochs)]
         for flag, value, default in (("--batch-size", c.batch_size, 100), ("--lr", c.lr, 0.1),
-                                     ("--seed", c.seed, 0), ("--solver", c.solver, "auto")):
+                                     ("--seed", c.seed, 0), ("--solver", c.solver, "auto"),
+                                     ("--sgd-schedule", c.sgd_schedule, DEFAULT_SGD_SCHEDULE),
+                                     ("--sgd-average", c.sgd_average, DEFAULT_SGD_AVERAGE)):
             if value != default:
                 parts += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
         if c.out is not None and c.out != str(Path("results") / output_slug(spec)):

@@ -147,7 +147,8 @@ def run(config: ReproduceConfig | None = None, *, task: Any = None, progress: bo
 
     models = train_exact(X, y, cfg.epsilons, threats=threats, solver=cfg.solver, progress=prog)
     models.update(train_sgd(X, y, cfg.epsilons, models, threat=threat, epochs=cfg.epochs,
-                            batch_size=cfg.batch_size, lr=cfg.lr, seed=cfg.seed, progress=prog, bars=bars))
+                            batch_size=cfg.batch_size, lr=cfg.lr, seed=cfg.seed, schedule=cfg.sgd_schedule,
+                            average=cfg.sgd_average, progress=prog, bars=bars))
     regular = models[model_key("exact", 0.0)]
     for m in models.values():
         if m.method == "exact" and m is not regular and not m.variant and same_classifier(m, regular):

@@ -149,25 +149,30 @@ def _l2_max_margin_reference(problem: Any, fallback: Any) -> Any:
                                seconds=fallback.seconds + time.perf_counter() - t0)
 
 
-def sgd_iterates(trace: Sequence[Mapping[str, Any]], last: float) -> SgdIterates:
-    """Last, best and averaged objectives from a baseline's per-epoch trace.
+def sgd_iterates(result: Any) -> SgdIterates:
+    """Last, best and averaged objectives of a :class:`~robustcvx.baselines.BaselineResult`.
 
-    ``best`` is the smallest ``objective`` of the trace (the iterate after some epoch; the last
-    one included); ``averaged`` is read from ``averaged_objective`` when the baseline records it.
+    ``best`` is the epoch-end iterate of smallest training objective; ``averaged`` the averaged
+    iterate of the run's ``average`` mode (``None`` without averaging), with its objective after
+    each epoch from the trace.
     """
-    rows = [r for r in trace if r.get("objective") is not None]
-    objectives = [float(r["objective"]) for r in rows] + [float(last)]
-    epochs = [int(r.get("epoch", k + 1)) for k, r in enumerate(rows)] + [len(rows)]
-    k = int(np.argmin(objectives))
-    averaged = [float(r["averaged_objective"]) for r in rows if r.get("averaged_objective") is not None]
-    return SgdIterates(last=float(last), best=objectives[k], best_epoch=epochs[k],
-                       averaged=averaged[-1] if averaged else None, averaged_trace=tuple(averaged))
+    averaged = result.averaged
+    trail = tuple(float(r["averaged_objective"]) for r in result.trace if r.get("averaged_objective") is not None)
+    return SgdIterates(last=float(result.last.objective), best=float(result.best.objective),
+                       best_epoch=int(result.best.epoch),
+                       averaged=None if averaged is None else float(averaged.objective), averaged_trace=trail)
 
 
 def train_sgd(X: np.ndarray, y: np.ndarray, epsilons: Sequence[float], exact: Mapping[str, TrainedModel], *,
-              threat: Threat, epochs: int, batch_size: int, lr: float, seed: int,
-              progress: Progress | None = None, bars: bool = False) -> dict[str, TrainedModel]:
-    """Plain SGD on the regular and each robust objective (the study's models), seeded."""
+              threat: Threat, epochs: int, batch_size: int, lr: float, seed: int, schedule: str = "none",
+              average: str = "tail", progress: Progress | None = None, bars: bool = False
+              ) -> dict[str, TrainedModel]:
+    """Plain SGD on the regular and each robust objective (the study's models), seeded.
+
+    The model kept is the last iterate (the study's); ``schedule`` and ``average`` are the
+    baseline's learning-rate schedule and iterate averaging (:class:`~robustcvx.baselines.BaselineConfig`),
+    whose averaged iterate is reported beside the last and the best one.
+    """
     from ..baselines import BaselineConfig, train_baseline
     from ..problems import RobustHingeProblem
 
@@ -177,17 +182,18 @@ def train_sgd(X: np.ndarray, y: np.ndarray, epsilons: Sequence[float], exact: Ma
         optimum = exact[model_key("exact", eps)].objective
         t = progress.start(f"SGD {_describe(eps, False)}: {epochs} epochs") if progress else 0.0
         problem = RobustHingeProblem(X, y, threat.with_epsilon(eps))
-        cfg = BaselineConfig(optimizer="sgd", epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, device="cpu")
+        cfg = BaselineConfig(optimizer="sgd", epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
+                             schedule=schedule, average=average, device="cpu")
         res = train_baseline(problem, cfg, optimum=optimum, progress=bars)
-        coef = np.asarray(res.coef, dtype=float).reshape(-1)
-        b = float(np.asarray(res.intercept, dtype=float).reshape(-1)[0])
+        coef = np.asarray(res.last.coef, dtype=float).reshape(-1)
+        b = float(res.last.intercept)
         objective = float(problem.objective(coef, b))
-        trace = [dict(e) for e in (res.trace or [])]
+        it = sgd_iterates(res)
         out[key] = TrainedModel(key=key, method="sgd", epsilon=eps, coef=coef, intercept=b, objective=objective,
-                                optimum=optimum, seconds=float(res.seconds), trace=trace,
-                                iterates=sgd_iterates(trace, objective))
+                                optimum=optimum, seconds=float(res.seconds), trace=[dict(e) for e in res.trace],
+                                iterates=it)
         if progress:
-            it = out[key].iterates
-            progress.done(t, f"objective {objective:.6g} (optimum {optimum:.6g}, gap {objective - optimum:.3g}; "
-                             f"best iterate gap {it.best - optimum:.3g} at epoch {it.best_epoch})")
+            avg = "" if it.averaged is None else f", averaged {it.averaged - optimum:.3g}"
+            progress.done(t, f"objective {objective:.6g} (optimum {optimum:.6g}); gap: last {objective - optimum:.3g}, "
+                             f"best {it.best - optimum:.3g} (epoch {it.best_epoch}){avg}")
     return out
