@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..metrics import significant_weights
+from .findings import gap
 
 BRITTLE_DROP = 0.10
 SMALL_DROP = 0.01
@@ -175,7 +176,7 @@ def sgd_solves(r: Any) -> Claim:
                 gaps["averaged"] = it.averaged - m.optimum
         last_ok = last_ok and gaps["last"] <= OPTIMAL_GAP
         any_ok = any_ok and min(gaps.values()) <= OPTIMAL_GAP
-        parts.append(f"ε = {v:g}: " + ", ".join(f"{k} {g:.3g}" for k, g in gaps.items()))
+        parts.append(f"ε = {v:g}: " + ", ".join(f"{k} {gap(g)}" for k, g in gaps.items()))
     verdict = REPRODUCED if last_ok else (QUALIFIED if any_ok else CONTRADICTED)
     return Claim(claim="SGD's models solve their training problems",
                  verdict=verdict,

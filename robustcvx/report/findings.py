@@ -15,6 +15,11 @@ def pct(x: float) -> str:
     return f"{100 * float(x):.1f}%"
 
 
+def gap(x: float) -> str:
+    """A gap to the optimum: ``0`` when it is rounding (|x| < 1e-12), else 3 significant digits."""
+    return "0" if abs(float(x)) < 1e-12 else f"{float(x):.3g}"
+
+
 def _separable(r: Any) -> str | None:
     from ..reproduce.facts import separation_margin
 
@@ -50,7 +55,7 @@ def _optima(r: Any) -> str | None:
         return None
     nums = ", ".join(f"{o.name} {pct(o.certified)}" for o in optimal)
     spread = max(o.certified for o in optimal) - min(o.certified for o in optimal)
-    lead = (f"{len(optimal)} optima of the regular problem (training loss {optimal[-1].model.objective:.2g}) certify "
+    lead = (f"{len(optimal)} optima of the regular problem (training loss {gap(optimal[-1].model.objective)}) certify "
             f"{nums} at eps = {r.study:g} (figure 7)")
     if spread < 0.10:
         return f"**Every optimum of the regular problem is equally brittle or robust here**: {lead}."
@@ -84,11 +89,11 @@ def _sgd_gaps(r: Any) -> str:
     for v in (0.0, *r.epsilons):
         m = r.m("sgd", v)
         it = m.iterates
-        text = f"eps = {v:g}: last {m.objective - m.optimum:.3g}"
+        text = f"eps = {v:g}: last {gap(m.objective - m.optimum)}"
         if it is not None:
-            text += f", best {it.best - m.optimum:.3g} (epoch {it.best_epoch})"
+            text += f", best {gap(it.best - m.optimum)} (epoch {it.best_epoch})"
             if it.averaged is not None:
-                text += f", averaged {it.averaged - m.optimum:.3g}"
+                text += f", averaged {gap(it.averaged - m.optimum)}"
         parts.append(text)
     return (f"**How far SGD is from the optimum** (training objective minus the certified optimum after "
             f"{r.cfg.epochs} epochs; the last iterate, the best iterate after any epoch, and the averaged iterate "
@@ -106,7 +111,7 @@ def _sparsity(r: Any) -> str:
             f"({pct(share)} of its ‖w‖₁), weights no training sample asks for and only an attacker uses."
             if n_dead else "")
     return (f"**Sparsity** (weights above 1 % of the model's largest, eps = {', '.join(f'{v:g}' for v in grid)}): "
-            f"exact optima {nz}, SGD {nz_sgd} of {r.task.d}.{dead} (figure 5)")
+            f"exact optima {nz}, SGD {nz_sgd} of {r.task.d} (figure 5).{dead}")
 
 
 def _train_test(r: Any) -> str | None:

@@ -1,8 +1,8 @@
 """``[k/N] message ...`` progress lines on stderr, N counted from the plan of the run.
 
-The pipeline first lists its steps (:class:`Plan`: one per exact solve, per SGD run, per figure of
-:data:`robustcvx.reproduce.figures.FIGURES`, plus loading, evaluation and the tables), so the
-total is never maintained by hand.
+The pipeline first lists its steps (:func:`robustcvx.reproduce.pipeline.plan`: one per exact solve,
+per SGD run, per figure of :data:`robustcvx.reproduce.figures.FIGURES` that applies, plus loading,
+evaluation and the tables), so the total is never maintained by hand.
 """
 
 from __future__ import annotations
