@@ -58,7 +58,7 @@ def _optima(r: Any) -> str | None:
     lead = (f"{len(optimal)} optima of the regular problem (training loss {gap(optimal[-1].model.objective)}) certify "
             f"{nums} at eps = {r.study:g} (figure 7)")
     if spread < 0.10:
-        return f"**Every optimum of the regular problem is equally brittle or robust here**: {lead}."
+        return f"**The optima of the regular problem agree here**: {lead}."
     sgd = [o for o in optimal if o.model.method == "sgd"]
     tail = (": a brittle regular model is the optimum SGD happens to find, not a property of the regular objective"
             if sgd and sgd[0].certified == min(o.certified for o in optimal) else

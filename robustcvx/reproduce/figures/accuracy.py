@@ -88,7 +88,8 @@ def optima(r: RunResults) -> Drawn:
                         "linestyle": "-" if o.optimal else (0, (4, 3))})
     found = regular_optima(r)
     n_opt = sum(o.optimal for o in found)
-    title = (f"{'Three' if n_opt == 3 else n_opt} optima of the same regular training problem "
+    count = {1: "One", 2: "Two", 3: "Three"}.get(n_opt, str(n_opt))
+    title = (f"{count} optim{'um' if n_opt == 1 else 'a'} of the same regular training problem "
              f"(eps = 0), certified against l_inf attacks, {r.data}")
     fig = optima_figure(entries, max(r.cfg.eval_epsilons), epsilon=e, title=wrap(title, 100))
     nums = ", ".join(f"{o.name} {100 * o.certified:.1f}%" for o in found)
