@@ -124,7 +124,7 @@ def _max_margin(problem: RobustHingeProblem, framed: RobustHingeProblem, frame: 
     from .cvxpy_backend import solve_max_margin
 
     start = frame.to_frame(sol.coef, sol.intercept)
-    solver = "HIGHS" if framed.threat.polyhedral else "CLARABEL"     # min ||w||_2 is an SOCP
+    solver = "HIGHS" if framed.threat.size_polyhedral else "CLARABEL"     # min ||w||_2 is an SOCP
     t0 = time.perf_counter()
     try:
         with native_stdout_silenced():
@@ -136,7 +136,7 @@ def _max_margin(problem: RobustHingeProblem, framed: RobustHingeProblem, frame: 
                 except Exception:
                     res = None
             if res is None or res.status != "optimal":
-                solver = "HIGHS" if framed.threat.polyhedral else "CLARABEL"
+                solver = "HIGHS" if framed.threat.size_polyhedral else "CLARABEL"
                 res = solve_max_margin(framed, solver, start=start)
     except Exception as exc:
         sol.attempts.append({"solver": f"max-margin/{solver.lower()}", "status": f"error: {exc}"[:300],

@@ -131,7 +131,7 @@ def _attempt(problem: Any, framed: Any, frame: Any, name: str, variant: int) -> 
 # --------------------------------------------------------------------------- 3. the tie-break
 def _max_margin(problem: Any, framed: Any, frame: Any, sol: Solution) -> Solution:
     t0 = time.perf_counter()
-    name = "HIGHS" if framed.threat.polyhedral else "CLARABEL"
+    name = "HIGHS" if framed.threat.size_polyhedral else "CLARABEL"
     try:
         model = framed.to_cvxpy_max_margin()
         status = _solve_model(model, name)

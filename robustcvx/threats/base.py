@@ -56,6 +56,12 @@ class Threat(ABC):
         """True when the penalty is piecewise linear (the problem is an LP without ``l2``)."""
         return self.dual in ("1", "inf") or not self.active
 
+    @property
+    def size_polyhedral(self) -> bool:
+        """True when the size ``||w||_q`` that the max-margin tie-break minimises is piecewise linear (an LP
+        even at ``epsilon = 0``, where :attr:`polyhedral` holds for every norm)."""
+        return self.dual in ("1", "inf")
+
     def with_epsilon(self, epsilon: float) -> Threat:
         """The same threat at another radius."""
         return self._rebuild(epsilon)
