@@ -98,8 +98,6 @@ def train_classical_svm(X: np.ndarray, y: np.ndarray, regular: Any, *, solver: s
         return None
     problem = RobustHingeProblem(X, y, L2Ball(0.0))
     svm = solve(problem, solver, tie_break="max-margin")
-    if svm.tie_break != "max-margin":
-        svm = _l2_max_margin_reference(problem, svm)
     if svm.tie_break != "max-margin":   # a vertex of the optimal set is no classical SVM: leave it out
         if progress:
             progress.done(t, "skipped: the l2 max-margin tie-break did not verify")
@@ -109,44 +107,6 @@ def train_classical_svm(X: np.ndarray, y: np.ndarray, regular: Any, *, solver: s
     if progress:
         progress.done(t, _solution_state(svm))
     return model
-
-
-def _l2_max_margin_reference(problem: Any, fallback: Any) -> Any:
-    """The l_2 max-margin optimum from the problem's reference cvxpy model, certified; ``fallback`` if it fails.
-
-    Used only when :func:`robustcvx.solve` returns a degenerate optimum without its max-margin
-    tie-break (its tie-break picks HiGHS for ``min ||w||_2`` at ``epsilon = 0``, an SOCP HiGHS cannot
-    take).  The point ``(w, b)`` of ``min ||w||_2 s.t. y_i f(x_i) >= 1`` (Clarabel) is scaled by
-    ``1 / min_i y_i f(x_i)`` so that every margin is at least 1 in floating point (loss exactly 0),
-    then certified optimal for the regular problem by :func:`robustcvx.certificate.certify_solution`
-    like every optimum of the package; unverified, the solver's vertex is kept.
-    """
-    import dataclasses
-    import time
-
-    from ..certificate import certify_solution
-
-    t0 = time.perf_counter()
-    try:
-        model = problem.to_cvxpy_max_margin()
-        model.problem.solve(solver="CLARABEL")
-        w = np.asarray(model.w.value, dtype=float).reshape(-1)
-        b = float(model.b.value)
-    except Exception:  # the reference solver failed: keep the certified vertex
-        return fallback
-    low = float(np.min(problem.margins(w, b)))
-    if not low > 0:
-        return fallback
-    w, b = w / low, b / low
-    while float(np.min(problem.margins(w, b))) < 1.0:   # rounding of the division
-        w, b = w * (1 + 1e-15), b * (1 + 1e-15)
-    cert = certify_solution(problem, w, b, np.zeros(problem.n))
-    if not cert.verified:
-        return fallback
-    return dataclasses.replace(fallback, coef=w, intercept=b, objective=cert.primal, dual=np.zeros(problem.n),
-                               certificate=cert, tie_break="max-margin",
-                               solver=f"{fallback.solver}, l2 max-margin by cvxpy/clarabel",
-                               seconds=fallback.seconds + time.perf_counter() - t0)
 
 
 def sgd_iterates(result: Any) -> SgdIterates:
