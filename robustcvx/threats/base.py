@@ -56,6 +56,11 @@ class Threat(ABC):
         """True when the penalty is piecewise linear (the problem is an LP without ``l2``)."""
         return self.dual in ("1", "inf") or not self.active
 
+    def clip_to_domain(self, X: np.ndarray) -> np.ndarray:
+        """``X`` clipped into the data domain the threat keeps perturbed inputs in (in place; a ball has
+        none): removes the rounding of ``x + delta`` past the box."""
+        return X
+
     @property
     def size_polyhedral(self) -> bool:
         """True when the size ``||w||_q`` that the max-margin tie-break minimises is piecewise linear (an LP

@@ -183,6 +183,9 @@ class LinfBallInBox(Threat):
             Am = Am - fp.up(shift.amount * top_m, 2)
         return BoxSet(Ap, Am)
 
+    def clip_to_domain(self, X: np.ndarray) -> np.ndarray:
+        return np.clip(X, self.box[0], self.box[1], out=X)
+
     def interval_costs(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         Cp, Cm = self.costs(X, np.ones(X.shape[0]))
         return Cm, Cp                              # U = prod_j [-sum alpha C-, sum alpha C+]
