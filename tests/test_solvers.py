@@ -1,11 +1,12 @@
 import numpy as np
 import pytest
-from conftest import make_blobs
-from reference import linprog_optimum, socp_optimum
 
 from robustcvx.errors import OptionError, SolverError
 from robustcvx.problems import RobustHingeProblem
 from robustcvx.solvers import BACKENDS, BackendResult, registry, solve
+
+from conftest import make_blobs
+from reference import linprog_optimum, socp_optimum
 
 
 @pytest.mark.parametrize("solver", ["highs", "clarabel"])
