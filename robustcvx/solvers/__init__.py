@@ -120,8 +120,8 @@ def _attempt(backend, problem: RobustHingeProblem, framed: RobustHingeProblem, f
 # --------------------------------------------------------------------------- 3. the tie-break
 def _max_margin(problem: RobustHingeProblem, framed: RobustHingeProblem, frame: Frame, sol: Solution) -> Solution:
     """Replace a degenerate (zero-loss) optimum by the max-margin one, if that verifies."""
-    from . import fast
     from .cvxpy_backend import solve_max_margin
+    from .working_set import solve_max_margin_lp, supports_max_margin
 
     start = frame.to_frame(sol.coef, sol.intercept)
     solver = "HIGHS" if framed.threat.polyhedral else "CLARABEL"     # min ||w||_2 is an SOCP
@@ -129,9 +129,9 @@ def _max_margin(problem: RobustHingeProblem, framed: RobustHingeProblem, frame: 
     try:
         with native_stdout_silenced():
             res = None
-            if fast.supports_max_margin(framed):  # the working-set dual LP
+            if supports_max_margin(framed):  # the working-set dual LP
                 try:
-                    res = fast.solve_max_margin_fast(framed)
+                    res = solve_max_margin_lp(framed)
                     solver = "FAST"
                 except Exception:
                     res = None

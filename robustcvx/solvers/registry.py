@@ -3,7 +3,8 @@
 Every backend is a function ``(problem, warm_start=None) -> BackendResult``.  Names used by
 the API and the CLI (``--solver``):
 
-* ``fast``     -- the working-set exact solver (:mod:`robustcvx.solvers.fast`), HiGHS via highspy;
+* ``fast``     -- the working-set exact solvers (:mod:`robustcvx.solvers.working_set`, HiGHS via
+  highspy, for the LPs);
 * ``highs``    -- the cvxpy reference model solved by HiGHS (LPs only);
 * ``clarabel`` -- the cvxpy reference model solved by Clarabel (LP, SOCP, QP).
 """
@@ -37,15 +38,12 @@ def _clarabel(problem, warm_start=None):
 
 
 def _fast(problem, warm_start=None):
-    from .fast import solve_fast
-    return solve_fast(problem, warm_start=warm_start)
+    from .working_set import solve_working_set
+    return solve_working_set(problem, warm_start=warm_start)
 
 
 def _fast_supports(problem: RobustHingeProblem) -> bool:
-    try:
-        from .fast import supports
-    except ImportError:
-        return False
+    from .working_set import supports
     return supports(problem)
 
 
