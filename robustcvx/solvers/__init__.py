@@ -11,8 +11,10 @@
    (:func:`robustcvx.certificate.certify_solution`).  The first verified answer is kept; if none
    verifies, the best attempt is returned with ``verified = False`` and the reasons
    (``strict=True`` raises :class:`SolverError` instead).
-3. **The tie-break.**  A degenerate optimum (zero loss without regulariser: every scaled
-   separator is optimal) is replaced by the max-margin one, certified too.
+3. **The tie-break** (:mod:`.max_margin`).  A degenerate optimum (zero loss without regulariser:
+   every scaled separator is optimal) is replaced by the max-margin one, certified too.  When a
+   subsample probe predicts separability, the max-margin model is computed first and, if it
+   certifies as an optimum of the hinge problem, returned without solving the hinge problem.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from ..certificate import Certificate, certify_solution
 from ..errors import OptionError, SolverError
 from ..frame import Frame, choose_frame
 from ..problems import RobustHingeProblem
+from .max_margin import separable_first
+from .max_margin import tie_break as max_margin_tie_break
 from .quiet import native_stdout_silenced
 from .registry import BACKENDS, SOLVER_NAMES, candidates, parse_solver
 from .solution import BackendResult, Solution
@@ -117,42 +121,6 @@ def _attempt(backend, problem: RobustHingeProblem, framed: RobustHingeProblem, f
     return res, cert, info
 
 
-# --------------------------------------------------------------------------- 3. the tie-break
-def _max_margin(problem: RobustHingeProblem, framed: RobustHingeProblem, frame: Frame, sol: Solution) -> Solution:
-    """Replace a degenerate (zero-loss) optimum by the max-margin one, if that verifies."""
-    from .cvxpy_backend import solve_max_margin
-    from .working_set import solve_max_margin_lp, supports_max_margin
-
-    start = frame.to_frame(sol.coef, sol.intercept)
-    solver = "HIGHS" if framed.threat.polyhedral else "CLARABEL"     # min ||w||_2 is an SOCP
-    t0 = time.perf_counter()
-    try:
-        with native_stdout_silenced():
-            res = None
-            if supports_max_margin(framed):  # the working-set dual LP
-                try:
-                    res = solve_max_margin_lp(framed)
-                    solver = "FAST"
-                except Exception:
-                    res = None
-            if res is None or res.status != "optimal":
-                solver = "HIGHS" if framed.threat.polyhedral else "CLARABEL"
-                res = solve_max_margin(framed, solver, start=start)
-    except Exception as exc:
-        sol.attempts.append({"solver": f"max-margin/{solver.lower()}", "status": f"error: {exc}"[:300],
-                             "verified": False})
-        return sol
-    w, b = frame.from_frame(res.coef, res.intercept)
-    # the tie-break point must itself be a certified optimum of the hinge problem (loss 0)
-    cert = certify_solution(problem, w, b, np.zeros(problem.n))
-    sol.attempts.append({"solver": f"max-margin/{solver.lower()}", "status": res.status,
-                         "verified": cert.verified, "gap": cert.gap, "seconds": time.perf_counter() - t0})
-    if not cert.verified:
-        return sol
-    return Solution(w, b, cert.primal, np.zeros(problem.n), cert, sol.solver, sol.status, sol.seconds,
-                    sol.attempts, "max-margin", warm_state=sol.warm_state, info=sol.info)
-
-
 def solve(problem: RobustHingeProblem, solver: str = "auto", *, tie_break: str = "max-margin",
           warm_start: object = None, strict: bool = False) -> Solution:
     """Solve ``problem`` and certify the answer (see the module docstring).
@@ -172,6 +140,10 @@ def solve(problem: RobustHingeProblem, solver: str = "auto", *, tie_break: str =
         return zero
     frame = choose_frame(problem)
     framed = frame.problem(problem)
+    if tie_break == "max-margin" and warm_start is None and solver in ("auto", "fast"):
+        shortcut = separable_first(problem, framed, frame, t0)
+        if shortcut is not None:
+            return shortcut
     ws = _in_frame(warm_start, frame)
     attempts: list[dict] = []
     best: tuple[BackendResult, Certificate, str] | None = None
@@ -198,6 +170,6 @@ def solve(problem: RobustHingeProblem, solver: str = "auto", *, tie_break: str =
             raise SolverError("no solver produced a verified optimum: " + cert.reason)
         return sol
     if cert.degenerate and tie_break == "max-margin":
-        sol = _max_margin(problem, framed, frame, sol)
+        sol = max_margin_tie_break(problem, framed, frame, sol)
         sol.seconds = time.perf_counter() - t0
     return sol

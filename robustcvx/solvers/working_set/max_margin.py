@@ -37,6 +37,8 @@ def solve_max_margin_lp(problem: RobustHingeProblem, **options: Any) -> BackendR
     if not supports_max_margin(problem):
         raise ValueError("the max-margin LP needs a threat whose size is ||w||_1 (the inf-norm threat)")
     hard = RobustHingeProblem(problem.X, problem.y, problem.threat, l1=1.0, l2=0.0)
+    # no aggregate of "positive" samples: with hard margins no multiplier sits at its bound
+    options = {"band_p": float("inf"), "band_p_fine": float("inf"), **options}
     res = solve_working_set(hard, hard=True, **options)
     status = res.status
     if status == "optimal" and (hard.losses(res.coef, res.intercept).max() > 1e-9

@@ -35,21 +35,19 @@ def dense(block: Any) -> np.ndarray:
     return block.toarray() if is_sparse(block) else np.asarray(block, dtype=float)
 
 
-class LPData:
+class SampleData:
     """The data of one working-set solve: ``X`` (weakly held), ``y``, the sample caps ``c_i``
-    (``alpha_i <= scale c_i``), the threat, ``l1`` and the LP structure ``threat.lp_slack``."""
+    (``alpha_i <= scale c_i``), the threat and ``l1``."""
 
     def __init__(self, X: Any, y: np.ndarray, caps: np.ndarray, threat: Any, l1: float):
         self._X = weakref.ref(X)
         self.y, self.caps, self.threat, self.l1 = y, caps, threat, l1
-        self.slack = threat.lp_slack
-        if self.slack not in ("shared", "budget", "none"):
-            raise ValueError(f"the working-set LP cannot take this threat (lp_slack {self.slack!r})")
 
     @property
     def symmetric(self) -> bool:
-        """True when ``a-_i = -a+_i`` (the threat term is in a slack, not in the coefficients)."""
-        return self.slack != "none"
+        """True when ``a-_i = -a+_i = -y_i x_i``: the threat term does not depend on the sample
+        (a uniform threat, or none at all)."""
+        return self.threat.uniform or not self.threat.active
 
     @property
     def eps(self) -> float:
@@ -127,6 +125,18 @@ class LPData:
             r = idx[s:s + CHUNK]
             out[r] += self.threat.penalties(wF, self.block(r, F), y[r])
         return out
+
+
+class LPData(SampleData):
+    """:class:`SampleData` with the LP structure ``threat.lp_slack`` (see the module docstring)."""
+
+    def __init__(self, X: Any, y: np.ndarray, caps: np.ndarray, threat: Any, l1: float):
+        super().__init__(X, y, caps, threat, l1)
+        self.slack = threat.lp_slack
+        if self.slack not in ("shared", "budget", "none"):
+            raise ValueError(f"the working-set LP cannot take this threat (lp_slack {self.slack!r})")
+        if self.symmetric != (self.slack != "none"):
+            raise ValueError("a slack structure needs sample coefficients +-y x (and 'none' needs others)")
 
 
 def reduced_costs(data: LPData, gp: np.ndarray, gm: np.ndarray, sigma: float) -> np.ndarray:
