@@ -25,6 +25,7 @@ for the LP solver) places them directly: an ``epsilon`` sweep re-solves one or t
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,18 @@ from . import master
 from .ipm import solve_ipm
 
 HARD_CAP = 1e4
+
+
+@contextlib.contextmanager
+def one_blas_thread():
+    """Limit BLAS to one thread for the block (no-op without ``threadpoolctl``)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 @dataclass
@@ -116,10 +129,13 @@ class Sets:
     F: np.ndarray
 
 
-def _place(h: np.ndarray, universe: np.ndarray, band: float, F: np.ndarray) -> Sets:
+def _place(h: np.ndarray, universe: np.ndarray, band: float, F: np.ndarray, hard: bool) -> Sets:
     """Samples of ``universe`` with hinge in ``(-band, band]`` get their own row, above ``band`` the
-    aggregate; the rest stay out."""
-    return Sets(universe[np.abs(h[universe]) <= band], universe[h[universe] > band], F)
+    aggregate (with hard margins: their own row too); the rest stay out."""
+    hu = h[universe]
+    if hard:
+        return Sets(universe[hu > -band], universe[:0], F)
+    return Sets(universe[np.abs(hu) <= band], universe[hu > band], F)
 
 
 def _rounds(data, sets: Sets, universe: np.ndarray, scale: float, l2: float, all_features: bool,
@@ -178,7 +194,16 @@ def _rounds(data, sets: Sets, universe: np.ndarray, scale: float, l2: float, all
 def solve_conic(problem: RobustHingeProblem, warm_start: object = None, **options: Any) -> BackendResult:
     """Certified-grade optimum of a SOCP/QP ``problem`` (or, with ``hard=True``, its max-margin
     model) by working sets over a conic master; see the module docstring.  Returns ``coef``,
-    ``intercept``, ``alpha`` (length ``n``) and in ``info`` the rounds and set sizes."""
+    ``intercept``, ``alpha`` (length ``n``) and in ``info`` the rounds and set sizes.
+
+    The dense algebra runs on one BLAS thread: the masters are small, and a multi-threaded BLAS
+    on a busy machine is many times slower (measured 16x with two threads at a load of 8 on two
+    cores)."""
+    with one_blas_thread():
+        return _solve_conic(problem, warm_start, **options)
+
+
+def _solve_conic(problem: RobustHingeProblem, warm_start: object = None, **options: Any) -> BackendResult:
     t0 = time.perf_counter()
     opt = ConicOptions(**options)
     if not (supports_max_margin(problem) if opt.hard else supports(problem)):
@@ -196,7 +221,7 @@ def solve_conic(problem: RobustHingeProblem, warm_start: object = None, **option
     if coef0 is not None and coef0.shape[0] == d and np.isfinite(coef0).all():
         start = "solution"
         F = np.arange(d) if all_features else np.nonzero(coef0)[0]
-        sets = _place(data.hinge(np.arange(d), coef0, b0), everyone, opt.band_fine, F)
+        sets = _place(data.hinge(np.arange(d), coef0, b0), everyone, opt.band_fine, F, opt.hard)
     else:
         start = "cold"
         sizes = _levels(n, opt)
@@ -212,7 +237,7 @@ def solve_conic(problem: RobustHingeProblem, warm_start: object = None, **option
                 F = np.arange(d) if all_features else _seed_features(data, U, opt.seed_features)
                 sets = Sets(U, U[:0], F)
             else:
-                sets = _place(h, U, opt.band if m * opt.level_factor < n else opt.band_fine, sets.F)
+                sets = _place(h, U, opt.band if m * opt.level_factor < n else opt.band_fine, sets.F, opt.hard)
             st, w, b, alpha, h, sets = _rounds(data, sets, U, scale, l2, all_features, opt, timers, log, level)
             if st != "optimal":
                 break
@@ -221,7 +246,7 @@ def solve_conic(problem: RobustHingeProblem, warm_start: object = None, **option
             sets = Sets(everyone, everyone[:0], np.arange(d) if all_features else
                         _seed_features(data, everyone, opt.seed_features))
         else:
-            sets = _place(h, everyone, opt.band_fine if len(sizes) > 2 else opt.band, sets.F)
+            sets = _place(h, everyone, opt.band_fine if len(sizes) > 2 else opt.band, sets.F, opt.hard)
     level = (log[-1]["level"] + 1) if log else 0
     status, w, b, alpha, _, sets = _rounds(data, sets, everyone, scale_full, l2, all_features, opt, timers, log,
                                            level)

@@ -9,8 +9,9 @@ The problem (``x`` free of size ``p``, ``xi`` of size ``m``)
     x_E \in \mathcal{K}_{soc}\ [\nu]
 
 (``A`` dense ``m x p``: one row per sample; ``G`` sparse extra rows; ``x_E = (t, w)`` an optional
-second-order cone ``t >= ||w||_2``).  The multipliers ``alpha`` of the sample rows are the dual
-point that the certificate checks.
+second-order cone ``t >= ||w||_2``).  With ``hard=True`` there is no ``xi``: the sample rows are
+hard constraints ``A x >= 1`` (the max-margin problems; an infeasible one does not converge).
+The multipliers ``alpha`` of the sample rows are the dual point that the certificate checks.
 
 **Method.**  Mehrotra's predictor-corrector on the symmetric-cone formulation with
 Nesterov-Todd scaling, as in CVXOPT's ``coneqp`` (Vandenberghe 2010, "The CVXOPT linear and
@@ -47,13 +48,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.linalg as sla
 
-TOL = 1e-11        # relative residuals and gap at which the method stops
+from .linsolve import DenseNormal, LowRankNormal
+
+TOL = 1e-10        # relative residuals and gap at which the method stops
 ACCEPT = 1e-9      # a stalled run whose best iterate reached this is reported as optimal
+ACCEPT_HARD = 1e-7  # the same for hard margins (their use needs feasibility, which stays ~1e-15)
+DIVERGED = 1e3     # in the endgame, an iterate this much worse than the best ends the run
 STALL = 4          # iterations without a better iterate before the method gives up ...
 ENDGAME = 1e-6     # ... once an iterate this accurate has been reached
 STEP = 0.99        # fraction of the step to the cone boundary
+REFINE = 3         # at most this many steps of iterative refinement per Newton solve
+LOW_RANK_UNTIL = 1e-6   # the cheaper, less accurate low-rank solves only while the score is above this
 
 
 @dataclass
@@ -67,6 +73,8 @@ class ConicQP:
     G: Any                         # k x p, scipy.sparse CSR (k may be 0)
     h: np.ndarray                  # k
     soc: np.ndarray | None = None  # indices into x of (t, w): t >= ||w||_2
+    border: np.ndarray | None = None   # a few variables coupled to all others (b, t): see linsolve
+    hard: bool = False             # no xi: the sample rows are hard constraints A x >= 1 (c unused)
 
     @property
     def p(self) -> int:
@@ -242,9 +250,13 @@ def _residuals(prob: ConicQP, pt: Point) -> tuple[np.ndarray, ...]:
         rx += prob.G.T @ pt.zg
     if E is not None:
         rx[E] -= pt.zc
-    rxi = prob.c - pt.z1 - pt.z2
-    r1 = -(prob.A @ pt.x) - pt.xi + pt.s1 + 1.0
-    r2 = -pt.xi + pt.s2
+    if prob.hard:
+        rxi = r2 = np.zeros(0)
+        r1 = -(prob.A @ pt.x) + pt.s1 + 1.0
+    else:
+        rxi = prob.c - pt.z1 - pt.z2
+        r1 = -(prob.A @ pt.x) - pt.xi + pt.s1 + 1.0
+        r2 = -pt.xi + pt.s2
     rg = prob.G @ pt.x + pt.sg - prob.h if prob.G.shape[0] else np.zeros(0)
     rc = -pt.x[E] + pt.sc if E is not None else np.zeros(0)
     return rx, rxi, r1, r2, rg, rc
@@ -253,54 +265,52 @@ def _residuals(prob: ConicQP, pt: Point) -> tuple[np.ndarray, ...]:
 class NewtonSystem:
     """The reduced Newton system at one iterate: scalings, the factor of ``N`` and the solves."""
 
-    def __init__(self, prob: ConicQP, pt: Point):
+    def __init__(self, prob: ConicQP, pt: Point, precise: bool = True):
         self.prob, self.pt = prob, pt
-        A, E, p = prob.A, prob.soc, prob.p
-        self.d1, self.d2 = pt.z1 / pt.s1, pt.z2 / pt.s2
-        self.dm = self.d1 * self.d2 / (self.d1 + self.d2)
+        E = prob.soc
+        self.d1 = pt.z1 / pt.s1
+        if prob.hard:
+            self.d2, self.dm = np.zeros(0), self.d1
+        else:
+            self.d2 = pt.z2 / pt.s2
+            self.dm = self.d1 * self.d2 / (self.d1 + self.d2)
         self.dg = pt.zg / pt.sg if prob.G.shape[0] else np.zeros(0)
         self.W = SOCScaling(pt.sc, pt.zc) if E is not None else None
-        N = (A.T * self.dm) @ A
-        N[np.diag_indices(p)] += prob.Q
-        if prob.G.shape[0]:
-            N += (prob.G.T @ prob.G.multiply(self.dg[:, None])).toarray()
-        if self.W is not None:
-            N[E, E] += 1.0 / self.W.beta ** 2
-        N[np.diag_indices(p)] += 1e-14 * (1.0 + np.abs(np.diag(N)))
-        self.factor = sla.cho_factor(N, lower=True, check_finite=False)
-        if self.W is not None:
-            U = np.zeros((p, 2))
-            U[E, 0] = self.W.jw
-            U[E[0], 1] = 1.0
-            self.U = U
-            self.Z = sla.cho_solve(self.factor, U, check_finite=False)
-            b2 = self.W.beta ** 2
-            self.cap = sla.lu_factor(np.diag([b2 / 2.0, -b2 / 2.0]) + U.T @ self.Z, check_finite=False)
+        gdg = (prob.G.T @ prob.G.multiply(self.dg[:, None])).tocsr() if prob.G.shape[0] else None
+        if not precise and LowRankNormal.applicable(prob, gdg):
+            self.normal = LowRankNormal(prob, self.dm, gdg, self.W)
+        else:
+            self.normal = DenseNormal(prob, self.dm, self.dg, self.W)
 
     def _solve_n(self, rhs: np.ndarray) -> np.ndarray:
-        out = sla.cho_solve(self.factor, rhs, check_finite=False)
-        if self.W is not None:
-            out = out - self.Z @ sla.lu_solve(self.cap, self.U.T @ out, check_finite=False)
-        return out
+        return self.normal.solve(rhs)
 
     def solve_once(self, r: Rhs) -> Point:
         prob, E, W = self.prob, self.prob.soc, self.W
         A, G = prob.A, prob.G
         d1, d2, dg = self.d1, self.d2, self.dg
         f1 = r.r1 - r.R1
-        e = d1 * f1 + d2 * (r.r2 - r.R2) - r.rxi
-        rhs = -r.rx + A.T @ (d1 * f1 - d1 * e / (d1 + d2))
+        if prob.hard:
+            rhs = -r.rx + A.T @ (d1 * f1)
+        else:
+            e = d1 * f1 + d2 * (r.r2 - r.R2) - r.rxi
+            rhs = -r.rx + A.T @ (d1 * f1 - d1 * e / (d1 + d2))
         if G.shape[0]:
             rhs -= G.T @ (dg * (r.rg - r.Rg))
         if W is not None:
             rhs[E] += W.inv_square(r.rc - r.Rc)
         dx = self._solve_n(rhs)
         Adx = A @ dx
-        dxi = (-d1 * Adx + e) / (d1 + d2)
-        dz1 = d1 * (-Adx - dxi + f1)
-        dz2 = d2 * (-dxi + r.r2 - r.R2)
-        ds1 = Adx + dxi - r.r1              # slacks from the linear equations (exact in them)
-        ds2 = dxi - r.r2
+        if prob.hard:
+            dxi = dz2 = ds2 = np.zeros(0)
+            dz1 = d1 * (-Adx + f1)
+            ds1 = Adx - r.r1                # slacks from the linear equations (exact in them)
+        else:
+            dxi = (-d1 * Adx + e) / (d1 + d2)
+            dz1 = d1 * (-Adx - dxi + f1)
+            dz2 = d2 * (-dxi + r.r2 - r.R2)
+            ds1 = Adx + dxi - r.r1
+            ds2 = dxi - r.r2
         if G.shape[0]:
             Gdx = G @ dx
             dzg = dg * (Gdx + r.rg - r.Rg)
@@ -324,18 +334,29 @@ class NewtonSystem:
         if E is not None:
             ex[E] -= st.zc
         zero = np.zeros(0)
-        return Rhs(ex, -st.z1 - st.z2 + r.rxi, -(A @ st.x) - st.xi + st.s1 + r.r1, -st.xi + st.s2 + r.r2,
+        hard = prob.hard
+        return Rhs(ex, zero if hard else -st.z1 - st.z2 + r.rxi,
+                   -(A @ st.x) + st.s1 + r.r1 if hard else -(A @ st.x) - st.xi + st.s1 + r.r1,
+                   zero if hard else -st.xi + st.s2 + r.r2,
                    (G @ st.x + st.sg + r.rg) if k else zero, (-st.x[E] + st.sc + r.rc) if E is not None else zero,
-                   st.s1 + st.z1 / self.d1 + r.R1, st.s2 + st.z2 / self.d2 + r.R2,
+                   st.s1 + st.z1 / self.d1 + r.R1, zero if hard else st.s2 + st.z2 / self.d2 + r.R2,
                    (st.sg + st.zg / self.dg + r.Rg) if k else zero,
                    (st.sc + W.square(st.zc) + r.Rc) if W is not None else zero)
 
     def solve(self, r: Rhs) -> Point:
-        """One solve and, when its residual is not negligible, one refinement."""
+        """One solve and, while its residual is not negligible and still shrinks, up to
+        ``REFINE`` steps of iterative refinement on the unreduced system."""
         st = self.solve_once(r)
         res = self.residual(st, r)
-        if res.largest() > 1e-14 * max(1.0, r.largest()):
-            st = st.plus(self.solve_once(res))
+        size, target = res.largest(), 1e-14 * max(1.0, r.largest())
+        for _ in range(REFINE):
+            if size <= target:
+                break
+            trial = st.plus(self.solve_once(res))
+            res_t = self.residual(trial, r)
+            if res_t.largest() >= size:
+                break
+            st, res, size = trial, res_t, res_t.largest()
         return st
 
     def max_step(self, st: Point) -> float:
@@ -357,9 +378,14 @@ def _start(prob: ConicQP, x0: np.ndarray | None) -> Point:
     p, m, k, E = prob.p, prob.m, prob.G.shape[0], prob.soc
     x = np.zeros(p) if x0 is None else np.asarray(x0, dtype=float).copy()
     Ax = prob.A @ x
-    xi = np.maximum(1.0 - Ax, 0.0) + 1.0
-    s1 = np.maximum(Ax + xi - 1.0, 1.0)
-    z1 = 0.5 * prob.c
+    if prob.hard:
+        xi = np.zeros(0)
+        s1 = np.maximum(Ax - 1.0, 1.0)
+        z1 = np.ones(m)
+    else:
+        xi = np.maximum(1.0 - Ax, 0.0) + 1.0
+        s1 = np.maximum(Ax + xi - 1.0, 1.0)
+        z1 = 0.5 * prob.c
     mu0 = float(np.mean(s1 * z1)) if m else 1.0
     sg = np.maximum(prob.h - prob.G @ x, 1.0) if k else np.zeros(0)
     zg = mu0 / sg if k else np.zeros(0)
@@ -370,29 +396,36 @@ def _start(prob: ConicQP, x0: np.ndarray | None) -> Point:
         zc[0] = mu0
     else:
         sc = zc = np.zeros(0)
-    return Point(x, xi, z1, 0.5 * prob.c, zg, zc, s1, xi.copy(), sg, sc)
+    z2 = np.zeros(0) if prob.hard else 0.5 * prob.c
+    return Point(x, xi, z1, z2, zg, zc, s1, xi.copy(), sg, sc)
 
 
 def _gap(pt: Point) -> float:
     return float(pt.s1 @ pt.z1 + pt.s2 @ pt.z2 + pt.sg @ pt.zg + pt.sc @ pt.zc)
 
 
-def solve_ipm(prob: ConicQP, x0: np.ndarray | None = None, *, tol: float = TOL, max_iter: int = 60) -> IPMResult:
+def solve_ipm(prob: ConicQP, x0: np.ndarray | None = None, *, tol: float = TOL, max_iter: int = 60,
+              trace: list | None = None) -> IPMResult:
     """Solve ``prob`` (see the module docstring); ``x0`` seeds ``x`` (an infeasible-start method:
     any ``x0`` works).  The best iterate is returned; ``status`` is ``"optimal"`` when the relative
-    residuals and gap reached ``tol`` (or ``ACCEPT`` before the method stalled)."""
+    residuals and gap reached ``tol`` (or ``ACCEPT`` before the method stalled).  ``trace``: a list
+    that receives one dict per iteration (residuals, gap, objective, step)."""
     m, k, E = prob.m, prob.G.shape[0], prob.soc
     pt = _start(prob, x0)
-    degree = 2 * m + k + (1 if E is not None else 0)
-    scale_q = 1.0 + float(np.abs(prob.q).max(initial=0.0)) + float(np.abs(prob.c).max(initial=0.0))
+    degree = (1 if prob.hard else 2) * m + k + (1 if E is not None else 0)
+    cmax = 0.0 if prob.hard else float(np.abs(prob.c).max(initial=0.0))
+    scale_q = 1.0 + float(np.abs(prob.q).max(initial=0.0)) + cmax
     status, it, best = "max_iter", 0, None
     for it in range(1, max_iter + 1):
         rx, rxi, r1, r2, rg, rc = _residuals(prob, pt)
         gap = _gap(pt)
-        pobj = 0.5 * float(pt.x @ (prob.Q * pt.x)) + float(prob.q @ pt.x) + float(prob.c @ pt.xi)
+        pobj = 0.5 * float(pt.x @ (prob.Q * pt.x)) + float(prob.q @ pt.x) + \
+            (0.0 if prob.hard else float(prob.c @ pt.xi))
         pres = max(float(np.abs(v).max(initial=0.0)) for v in (r1, r2, rg, rc))
         dres = max(float(np.abs(rx).max(initial=0.0)), float(np.abs(rxi).max(initial=0.0))) / scale_q
         score = max(pres, dres, gap / max(1.0, abs(pobj)))
+        if trace is not None:
+            trace.append({"it": it, "pres": pres, "dres": dres, "gap": gap, "pobj": pobj})
         if not math.isfinite(score):
             status = "numerical trouble"
             break
@@ -401,11 +434,11 @@ def solve_ipm(prob: ConicQP, x0: np.ndarray | None = None, *, tol: float = TOL, 
         if pres <= tol and dres <= tol and gap <= tol * max(1.0, abs(pobj)):
             status = "optimal"
             break
-        if best[0] <= ENDGAME and it - best[5] >= STALL:
-            status = "stalled"
+        if best[0] <= ENDGAME and (it - best[5] >= STALL or score > DIVERGED * best[0]):
+            status = "stalled"      # double precision has run out (the cone scaling's condition grows as 1/mu)
             break
         try:
-            ns = NewtonSystem(prob, pt)
+            ns = NewtonSystem(prob, pt, precise=score < LOW_RANK_UNTIL)
         except (np.linalg.LinAlgError, ValueError):
             status = "singular"
             break
@@ -417,7 +450,7 @@ def solve_ipm(prob: ConicQP, x0: np.ndarray | None = None, *, tol: float = TOL, 
         smu = sigma * mu
         # corrector: R = W (lam \ (lam o lam - sigma mu e + (W^-1 ds_a) o (W dz_a)))
         R1 = (pt.s1 * pt.z1 - smu + aff.s1 * aff.z1) / pt.z1
-        R2 = (pt.s2 * pt.z2 - smu + aff.s2 * aff.z2) / pt.z2
+        R2 = (pt.s2 * pt.z2 - smu + aff.s2 * aff.z2) / pt.z2 if not prob.hard else np.zeros(0)
         Rg = (pt.sg * pt.zg - smu + aff.sg * aff.zg) / pt.zg if k else np.zeros(0)
         if ns.W is not None:
             W = ns.W
@@ -428,9 +461,10 @@ def solve_ipm(prob: ConicQP, x0: np.ndarray | None = None, *, tol: float = TOL, 
             Rc = np.zeros(0)
         step = ns.solve(Rhs(rx, rxi, r1, r2, rg, rc, R1, R2, Rg, Rc))
         pt = pt.axpy(min(1.0, STEP * ns.max_step(step)), step)
+    cap = np.inf if prob.hard else prob.c
     if best is None:
-        return IPMResult(pt.x, pt.xi, np.clip(pt.z1, 0.0, prob.c), status, it, math.nan, math.nan, math.inf)
+        return IPMResult(pt.x, pt.xi, np.clip(pt.z1, 0.0, cap), status, it, math.nan, math.nan, math.inf)
     score, bp, pobj, dobj, res, _ = best
-    if status != "optimal" and score <= ACCEPT:
+    if status != "optimal" and score <= (ACCEPT_HARD if prob.hard else ACCEPT):
         status = "optimal"          # as accurate as double precision allows here; the certificate decides
-    return IPMResult(bp.x, bp.xi, np.clip(bp.z1, 0.0, prob.c), status, it, pobj, dobj, res, {"score": score})
+    return IPMResult(bp.x, bp.xi, np.clip(bp.z1, 0.0, cap), status, it, pobj, dobj, res, {"score": score})

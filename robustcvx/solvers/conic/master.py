@@ -85,7 +85,8 @@ def build(data, S: np.ndarray, P: np.ndarray, F: np.ndarray, l2: float, cap_scal
     if hard:
         q[lay.it] = 1.0
     G, h, soc = _cone_rows(threat.cone_form if lay.has_t else None, lay)
-    return ConicQP(Q, q, A, np.concatenate(c), G, h, soc), lay
+    border = np.array([lay.ib] + ([lay.it] if lay.has_t else []))
+    return ConicQP(Q, q, A, np.concatenate(c), G, h, soc, border, hard), lay
 
 
 def _cone_rows(form: str | None, lay: Layout):
