@@ -75,8 +75,14 @@ def run_workload(workload: Workload, repeats: int, log: Callable[[str], None]) -
 
 def run_bench(workloads: list[Workload], out: str | Path = "results/bench.json", repeats: int = 3,
               command: str = "", log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Run ``workloads``, write ``out`` (JSON) and the markdown summary beside it (``.md``)."""
-    out = Path(out)
+    """Run ``workloads``, write ``out`` (JSON) and the markdown summary beside it (``.md``); both
+    are checked writable (their folder created) before any work starts."""
+    from ..io import check_writable, ensure_dir
+
+    out = Path(out).expanduser()
+    ensure_dir(out.parent)
+    check_writable(out)
+    check_writable(out.with_suffix(".md"))
     t0 = time.perf_counter()
     report: dict[str, Any] = {"machine": machine_info(), "command": command or " ".join(sys.argv),
                               "settings": {"repeats": repeats, "sgd": measure.SGD}, "workloads": []}

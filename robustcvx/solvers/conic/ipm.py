@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 
 from .linsolve import DenseNormal, LowRankNormal
+from .soc import SOCScaling, jdiv, jprod, soc_step
 
 TOL = 1e-10        # relative residuals and gap at which the method stops
 ACCEPT = 1e-9      # a stalled run whose best iterate reached this is reported as optimal
@@ -96,100 +97,6 @@ class IPMResult:
     dual: float
     residual: float
     info: dict = field(default_factory=dict)
-
-
-# --------------------------------------------------------------------------- second-order cone algebra
-def _jnorm2(u: np.ndarray) -> float:
-    """``u^T J u = (u0 - ||u1||)(u0 + ||u1||)`` without cancellation."""
-    r = float(np.linalg.norm(u[1:]))
-    return (float(u[0]) - r) * (float(u[0]) + r)
-
-
-def _jdot(u: np.ndarray, v: np.ndarray) -> float:
-    return float(u[0] * v[0] - u[1:] @ v[1:])
-
-
-def _jprod(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Jordan product ``u o v = (u.v, u0 v1 + v0 u1)``."""
-    out = np.empty_like(u)
-    out[0] = u @ v
-    out[1:] = u[0] * v[1:] + v[0] * u[1:]
-    return out
-
-
-def _jdiv(lam: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """``x`` with ``lam o x = d``."""
-    x0 = (lam[0] * d[0] - lam[1:] @ d[1:]) / _jnorm2(lam)
-    out = np.empty_like(d)
-    out[0] = x0
-    out[1:] = (d[1:] - x0 * lam[1:]) / lam[0]
-    return out
-
-
-def _soc_step(x: np.ndarray, dx: np.ndarray) -> float:
-    """Largest ``a >= 0`` with ``x + a dx`` in the cone (``x`` interior); ``inf`` if unbounded."""
-    c, b, a = _jnorm2(x), _jdot(x, dx), _jdot(dx, dx)
-    best = -x[0] / dx[0] if dx[0] < 0 else math.inf
-    if a == 0:
-        return min(best, -c / (2 * b)) if b < 0 else best
-    disc = b * b - a * c
-    if disc < 0:
-        return best
-    sq = math.sqrt(disc)
-    for r in ((-b - sq) / a, (-b + sq) / a):
-        if r > 0:
-            best = min(best, r)
-    return best
-
-
-class SOCScaling:
-    """Nesterov-Todd scaling ``W = beta H(wbar)`` of one second-order cone: ``W z = W^-1 s = lam``."""
-
-    def __init__(self, s: np.ndarray, z: np.ndarray):
-        sn = math.sqrt(max(_jnorm2(s), 1e-300))
-        zn = math.sqrt(max(_jnorm2(z), 1e-300))
-        sb, zb = s / sn, z / zn
-        gamma = math.sqrt(max((1.0 + sb @ zb) / 2.0, 1e-300))
-        wb = sb.copy()
-        wb[0] += zb[0]
-        wb[1:] -= zb[1:]
-        self.wb = wb / (2.0 * gamma)
-        self.beta = math.sqrt(sn / zn)
-        self.lam = self.apply(z)
-
-    @property
-    def jw(self) -> np.ndarray:
-        jw = self.wb.copy()
-        jw[1:] = -jw[1:]
-        return jw
-
-    @staticmethod
-    def _h(v: np.ndarray, x: np.ndarray) -> np.ndarray:
-        t = v[1:] @ x[1:]
-        out = np.empty_like(x)
-        out[0] = v[0] * x[0] + t
-        out[1:] = x[1:] + (t / (1.0 + v[0]) + x[0]) * v[1:]
-        return out
-
-    def apply(self, x: np.ndarray) -> np.ndarray:
-        """``W x``."""
-        return self.beta * self._h(self.wb, x)
-
-    def apply_inv(self, x: np.ndarray) -> np.ndarray:
-        """``W^-1 x``."""
-        return self._h(self.jw, x) / self.beta
-
-    def inv_square(self, v: np.ndarray) -> np.ndarray:
-        """``W^-2 v = (2 Jw (Jw.v) - J v) / beta^2``."""
-        jw = self.jw
-        out = 2.0 * (jw @ v) * jw
-        out[0] -= v[0]
-        out[1:] += v[1:]
-        return out / self.beta ** 2
-
-    def square(self, v: np.ndarray) -> np.ndarray:
-        """``W^2 v``."""
-        return self.apply(self.apply(v))
 
 
 # --------------------------------------------------------------------------- iterates and steps
@@ -369,7 +276,7 @@ class NewtonSystem:
             if neg.any():
                 a = min(a, float(np.min(-v[neg] / dv[neg])))
         if self.W is not None:
-            a = min(a, _soc_step(pt.sc, st.sc), _soc_step(pt.zc, st.zc))
+            a = min(a, soc_step(pt.sc, st.sc), soc_step(pt.zc, st.zc))
         return a
 
 
@@ -409,7 +316,13 @@ def solve_ipm(prob: ConicQP, x0: np.ndarray | None = None, *, tol: float = TOL, 
     """Solve ``prob`` (see the module docstring); ``x0`` seeds ``x`` (an infeasible-start method:
     any ``x0`` works).  The best iterate is returned; ``status`` is ``"optimal"`` when the relative
     residuals and gap reached ``tol`` (or ``ACCEPT`` before the method stalled).  ``trace``: a list
-    that receives one dict per iteration (residuals, gap, objective, step)."""
+    that receives one dict per iteration (residuals, gap, objective).  Floating-point overflow in
+    a lost run is not reported as a warning: the run ends with a status other than ``"optimal"``."""
+    with np.errstate(all="ignore"):
+        return _solve_ipm(prob, x0, tol, max_iter, trace)
+
+
+def _solve_ipm(prob: ConicQP, x0: np.ndarray | None, tol: float, max_iter: int, trace: list | None) -> IPMResult:
     m, k, E = prob.m, prob.G.shape[0], prob.soc
     pt = _start(prob, x0)
     degree = (1 if prob.hard else 2) * m + k + (1 if E is not None else 0)
@@ -454,9 +367,9 @@ def solve_ipm(prob: ConicQP, x0: np.ndarray | None = None, *, tol: float = TOL, 
         Rg = (pt.sg * pt.zg - smu + aff.sg * aff.zg) / pt.zg if k else np.zeros(0)
         if ns.W is not None:
             W = ns.W
-            dd = _jprod(W.lam, W.lam) + _jprod(W.apply_inv(aff.sc), W.apply(aff.zc))
+            dd = jprod(W.lam, W.lam) + jprod(W.apply_inv(aff.sc), W.apply(aff.zc))
             dd[0] -= smu
-            Rc = W.apply(_jdiv(W.lam, dd))
+            Rc = W.apply(jdiv(W.lam, dd))
         else:
             Rc = np.zeros(0)
         step = ns.solve(Rhs(rx, rxi, r1, r2, rg, rc, R1, R2, Rg, Rc))
