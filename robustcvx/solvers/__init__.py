@@ -33,6 +33,7 @@ from .max_margin import tie_break as max_margin_tie_break
 from .quiet import native_stdout_silenced
 from .registry import BACKENDS, SOLVER_NAMES, candidates, parse_solver
 from .solution import BackendResult, Solution
+from .threads import one_blas_thread
 
 TIE_BREAKS = ("max-margin", "none")
 
@@ -132,8 +133,14 @@ def solve(problem: RobustHingeProblem, solver: str = "auto", *, tie_break: str =
     ``tie_break``: for degenerate problems (zero optimal loss, no regulariser) return the
     max-margin optimum (``"max-margin"``, unique margin) or the solver's vertex (``"none"``).
     ``warm_start``: a previous :class:`Solution` (its live solver state is reused when the data
-    is unchanged), a dict or ``(coef, intercept)``.
+    is unchanged), a dict or ``(coef, intercept)``.  Runs on one BLAS thread
+    (:mod:`.threads`).
     """
+    with one_blas_thread():
+        return _solve(problem, solver, tie_break, warm_start, strict)
+
+
+def _solve(problem: RobustHingeProblem, solver: str, tie_break: str, warm_start: object, strict: bool) -> Solution:
     solver = parse_solver(solver)
     tie_break = parse_tie_break(tie_break)
     t0 = time.perf_counter()

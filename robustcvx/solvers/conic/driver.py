@@ -25,7 +25,6 @@ for the LP solver) places them directly: an ``epsilon`` sweep re-solves one or t
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -34,24 +33,13 @@ import numpy as np
 
 from ...problems import RobustHingeProblem
 from ..solution import BackendResult
+from ..threads import one_blas_thread
 from ..working_set.pricing import SampleData, most_violated, pick
 from ..working_set.state import previous
 from . import master
 from .ipm import solve_ipm
 
 HARD_CAP = 1e4
-
-
-@contextlib.contextmanager
-def one_blas_thread():
-    """Limit BLAS to one thread for the block (no-op without ``threadpoolctl``)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 @dataclass
@@ -196,9 +184,7 @@ def solve_conic(problem: RobustHingeProblem, warm_start: object = None, **option
     model) by working sets over a conic master; see the module docstring.  Returns ``coef``,
     ``intercept``, ``alpha`` (length ``n``) and in ``info`` the rounds and set sizes.
 
-    The dense algebra runs on one BLAS thread: the masters are small, and a multi-threaded BLAS
-    on a busy machine is many times slower (measured 16x with two threads at a load of 8 on two
-    cores)."""
+    The dense algebra runs on one BLAS thread (:mod:`robustcvx.solvers.threads`)."""
     with one_blas_thread():
         return _solve_conic(problem, warm_start, **options)
 
