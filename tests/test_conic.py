@@ -87,11 +87,35 @@ def test_low_rank_and_dense_normal_solves_agree():
                    border=np.array([p - 2, p - 1]))
     W = SOCScaling(_cone_point(rng, p - 1, 0.3), _cone_point(rng, p - 1, 0.2))
     dm = rng.random(m) + 0.1
-    assert LowRankNormal.applicable(prob, None)
+    assert LowRankNormal.applicable(prob)
     rhs = rng.normal(size=p)
     x_dense = DenseNormal(prob, dm, np.zeros(0), W).solve(rhs)
-    x_low = LowRankNormal(prob, dm, None, W).solve(rhs)
+    x_low = LowRankNormal(prob, dm, np.zeros(0), W).solve(rhs)
     np.testing.assert_allclose(x_low, x_dense, rtol=1e-7, atol=1e-9)
+
+
+def test_eliminating_the_l1_variables_gives_the_same_solve():
+    """``x = (w, b, t, u)`` with rows ``+-w_j - u_j <= 0`` and ``sum u - t <= 0``: the Schur complement
+    over ``u`` (diagonal plus one rank-one term) must reproduce the full solve."""
+    rng = np.random.default_rng(2)
+    m, k = 9, 7
+    p = 2 * k + 2
+    A = np.hstack([rng.normal(size=(m, k + 1)), np.full((m, 1), -0.1), np.zeros((m, k))])
+    rows = [np.r_[np.eye(k)[j] * sg, 0.0, 0.0, -np.eye(k)[j]] for j in range(k) for sg in (1.0, -1.0)]
+    rows.append(np.r_[np.zeros(k), 0.0, -1.0, np.ones(k)])
+    G = sp.csr_matrix(np.array(rows))
+    Q = np.r_[np.full(k, 0.01), 0.0, 0.0, np.zeros(k)]
+    dg = rng.random(G.shape[0]) + 0.05
+    gdg = G.T @ (G.multiply(dg[:, None]))
+    dm = rng.random(m) + 0.1
+    rhs = rng.normal(size=p)
+    full = ConicQP(Q, np.zeros(p), A, np.ones(m), G, np.zeros(G.shape[0]))
+    elim = ConicQP(Q, np.zeros(p), A, np.ones(m), G, np.zeros(G.shape[0]), eliminate=np.arange(k + 2, p))
+    x_full = DenseNormal(full, dm, dg, None).solve(rhs)
+    x_elim = DenseNormal(elim, dm, dg, None).solve(rhs)
+    N = A.T @ (dm[:, None] * A) + np.diag(Q) + gdg.toarray()
+    np.testing.assert_allclose(x_full, np.linalg.solve(N, rhs), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(x_elim, x_full, rtol=1e-8, atol=1e-10)
 
 
 def _master_reference(prob: ConicQP) -> float:

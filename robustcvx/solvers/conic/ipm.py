@@ -76,6 +76,8 @@ class ConicQP:
     soc: np.ndarray | None = None  # indices into x of (t, w): t >= ||w||_2
     border: np.ndarray | None = None   # a few variables coupled to all others (b, t): see linsolve
     hard: bool = False             # no xi: the sample rows are hard constraints A x >= 1 (c unused)
+    eliminate: np.ndarray | None = None  # variables only in the cone rows (zero columns of A): see linsolve
+    cache: dict = field(default_factory=dict, repr=False)   # per-problem structure reused by linsolve
 
     @property
     def p(self) -> int:
@@ -183,9 +185,8 @@ class NewtonSystem:
             self.dm = self.d1 * self.d2 / (self.d1 + self.d2)
         self.dg = pt.zg / pt.sg if prob.G.shape[0] else np.zeros(0)
         self.W = SOCScaling(pt.sc, pt.zc) if E is not None else None
-        gdg = (prob.G.T @ prob.G.multiply(self.dg[:, None])).tocsr() if prob.G.shape[0] else None
-        if not precise and LowRankNormal.applicable(prob, gdg):
-            self.normal = LowRankNormal(prob, self.dm, gdg, self.W)
+        if not precise and LowRankNormal.applicable(prob):
+            self.normal = LowRankNormal(prob, self.dm, self.dg, self.W)
         else:
             self.normal = DenseNormal(prob, self.dm, self.dg, self.W)
 

@@ -11,7 +11,9 @@ r"""Solves with the normal matrix of the interior-point method (:mod:`.ipm`).
 * :class:`DenseNormal` (``m`` large): ``N`` without the rank-two part of ``W^{-2}`` is formed with
   one symmetric rank-``m`` BLAS update (``m p^2`` flops) and factored by Cholesky (``p^3/3``); the
   rank-two part, huge near the cone boundary, is applied through the Woodbury identity so that it
-  never spoils the factor.
+  never spoils the factor.  Variables that enter only the cone rows (the ``u >= |w|`` of an l1
+  norm) are eliminated first by a Schur complement, their own block being diagonal plus a few
+  rank-one terms: the factor has the size of ``(w, b, t)``, not twice that.
 * :class:`LowRankNormal` (``m`` small against ``p``, e.g. few support vectors and all 784
   pixels): the few *border* variables (the intercept ``b`` and the cone's ``t``) are split off,
   and on the rest ``N_RR = Delta + V V^T`` with ``Delta`` diagonal and ``V = [A_R^T d^{1/2},
@@ -29,28 +31,51 @@ import scipy.linalg as sla
 REG = 1e-14
 
 
+def _gcols(prob, idx: np.ndarray, key: str):
+    """``G[:, idx]`` as CSR, cached on ``prob`` (the pattern of ``G`` never changes)."""
+    cache = prob.cache
+    if key not in cache:
+        cache[key] = prob.G[:, idx].tocsr()
+    return cache[key]
+
+
+def _gdg(prob, dg: np.ndarray, rows: np.ndarray, cols: np.ndarray, krow: str, kcol: str):
+    """The block ``(G^T diag(dg) G)[rows, cols]`` (sparse)."""
+    Gr, Gc = _gcols(prob, rows, krow), _gcols(prob, cols, kcol)
+    return (Gr.T @ Gc.multiply(dg[:, None]).tocsr()).tocsr()
+
+
 def _syrk(B: np.ndarray) -> np.ndarray:
     """``B^T B`` (upper triangle filled; the Cholesky below reads only that)."""
     return sla.blas.dsyrk(1.0, np.asfortranarray(B), trans=1, lower=0)
 
 
 class DenseNormal:
-    """``N`` formed and factored densely (see the module docstring)."""
+    """``N`` formed and factored densely (see the module docstring), after eliminating the
+    variables ``prob.eliminate`` (the ``u >= |w|`` of an l1 norm: they enter only the cone rows)."""
 
     def __init__(self, prob, dm: np.ndarray, dg: np.ndarray, W) -> None:
-        A, E, p = prob.A, prob.soc, prob.p
-        N = _syrk(A * np.sqrt(dm)[:, None]) if A.shape[0] else np.zeros((p, p))
-        diag = np.diag_indices(p)
-        N[diag] += prob.Q
+        p = prob.p
+        elim = prob.eliminate if prob.eliminate is not None and len(prob.eliminate) else None
+        keep = np.arange(p) if elim is None else np.setdiff1d(np.arange(p), elim)
+        self.keep, self.elim = keep, elim
+        A = prob.A if elim is None else prob.A[:, keep]
+        k = keep.size
+        N = _syrk(A * np.sqrt(dm)[:, None]) if A.shape[0] else np.zeros((k, k))
+        diag = np.diag_indices(k)
+        N[diag] += prob.Q[keep]
         if prob.G.shape[0]:
-            N += (prob.G.T @ prob.G.multiply(dg[:, None])).toarray()
+            N += _gdg(prob, dg, keep, keep, "keep", "keep").toarray()
+        if elim is not None:
+            N -= self._eliminate(prob, dg)
         self.W = W
+        E = None if prob.soc is None else np.searchsorted(keep, prob.soc)
         if W is not None:
             N[E, E] += 1.0 / W.beta ** 2
         N[diag] += REG * (1.0 + np.abs(N[diag]))
         self.factor = sla.cho_factor(N, lower=False, overwrite_a=True, check_finite=False)
         if W is not None:
-            U = np.zeros((p, 2))
+            U = np.zeros((k, 2))
             U[E, 0] = W.jw
             U[E[0], 1] = 1.0
             self.U = U
@@ -58,10 +83,47 @@ class DenseNormal:
             b2 = W.beta ** 2
             self.cap = sla.lu_factor(np.diag([b2 / 2.0, -b2 / 2.0]) + U.T @ self.Z, check_finite=False)
 
-    def solve(self, rhs: np.ndarray) -> np.ndarray:
+    def _eliminate(self, prob, dg: np.ndarray) -> np.ndarray:
+        """``N_xu N_uu^{-1} N_ux`` for the eliminated block ``u``: ``N_uu = diag + sum_g d_g g g^T`` over
+        the few *global* cone rows (several ``u`` entries, e.g. ``sum u <= t``), inverted by Woodbury."""
+        elim, keep = self.elim, self.keep
+        Gu = _gcols(prob, elim, "elim")
+        glob = np.flatnonzero(Gu.getnnz(axis=1) > 1)
+        loc = np.setdiff1d(np.arange(Gu.shape[0]), glob)
+        delta = prob.Q[elim] + np.asarray(Gu[loc].multiply(Gu[loc]).T @ dg[loc]).reshape(-1)
+        delta = delta + REG * (1.0 + np.abs(delta))
+        self.dinv = 1.0 / delta
+        self.Gg = Gu[glob].toarray()
+        C = self.Gg @ (self.dinv[:, None] * self.Gg.T)
+        C[np.diag_indices(glob.size)] += 1.0 / dg[glob]
+        self.cfac = sla.cho_factor(C, lower=False, check_finite=False) if glob.size else None
+        self.nxu = _gdg(prob, dg, keep, elim, "keep", "elim")
+        t1 = (self.nxu.multiply(self.dinv[None, :]) @ self.nxu.T).toarray()
+        if glob.size:
+            Y = self.nxu @ (self.dinv[:, None] * self.Gg.T)
+            t1 -= Y @ sla.cho_solve(self.cfac, Y.T, check_finite=False)
+        return t1
+
+    def _solve_uu(self, v: np.ndarray) -> np.ndarray:
+        dv = self.dinv * v
+        if self.cfac is None:
+            return dv
+        return dv - self.dinv * (self.Gg.T @ sla.cho_solve(self.cfac, self.Gg @ dv, check_finite=False))
+
+    def _solve_kept(self, rhs: np.ndarray) -> np.ndarray:
         out = sla.cho_solve(self.factor, rhs, check_finite=False)
         if self.W is not None:
             out = out - self.Z @ sla.lu_solve(self.cap, self.U.T @ out, check_finite=False)
+        return out
+
+    def solve(self, rhs: np.ndarray) -> np.ndarray:
+        if self.elim is None:
+            return self._solve_kept(rhs)
+        ru = rhs[self.elim]
+        xk = self._solve_kept(rhs[self.keep] - self.nxu @ self._solve_uu(ru))
+        out = np.empty_like(rhs)
+        out[self.keep] = xk
+        out[self.elim] = self._solve_uu(ru - self.nxu.T @ xk)
         return out
 
 
@@ -69,19 +131,22 @@ class LowRankNormal:
     """``N`` through Woodbury on the non-border variables (see the module docstring)."""
 
     @staticmethod
-    def applicable(prob, gdg) -> bool:
+    def applicable(prob) -> bool:
+        """Few sample rows, and cone rows that couple each non-border variable only with itself."""
         if prob.border is None:
             return False
-        p = prob.p
-        R = np.setdiff1d(np.arange(p), prob.border)
+        R = np.setdiff1d(np.arange(prob.p), prob.border)
         if prob.m + 1 > 0.5 * R.size:
             return False
-        if gdg is None:
-            return True
-        sub = gdg[R][:, R].tocoo()
-        return bool(np.all(sub.row == sub.col))
+        if "lowrank-pattern" not in prob.cache:
+            ok = True
+            if prob.G.shape[0]:
+                sub = _gdg(prob, np.ones(prob.G.shape[0]), R, R, "R", "R").tocoo()
+                ok = bool(np.all(sub.row == sub.col))
+            prob.cache["lowrank-pattern"] = ok
+        return prob.cache["lowrank-pattern"]
 
-    def __init__(self, prob, dm: np.ndarray, gdg, W) -> None:
+    def __init__(self, prob, dm: np.ndarray, dg: np.ndarray, W) -> None:
         p, E = prob.p, prob.soc
         B = np.asarray(prob.border)
         R = np.setdiff1d(np.arange(p), B)
@@ -93,10 +158,10 @@ class LowRankNormal:
         nbb[np.diag_indices(B.size)] += prob.Q[B]
         nrb = A[:, R].T @ (dm[:, None] * A[:, B])
         cols = [(A[:, R] * sq[:, None]).T]
-        if gdg is not None:
-            delta += gdg[R][:, R].diagonal()
-            nrb += gdg[R][:, B].toarray()
-            nbb += gdg[B][:, B].toarray()
+        if prob.G.shape[0]:
+            delta += _gdg(prob, dg, R, R, "R", "R").diagonal()
+            nrb += _gdg(prob, dg, R, B, "R", "B").toarray()
+            nbb += _gdg(prob, dg, B, B, "B", "B").toarray()
         if W is not None:
             pos = {int(j): k for k, j in enumerate(R)}
             posb = {int(j): k for k, j in enumerate(B)}

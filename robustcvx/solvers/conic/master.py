@@ -86,7 +86,8 @@ def build(data, S: np.ndarray, P: np.ndarray, F: np.ndarray, l2: float, cap_scal
         q[lay.it] = 1.0
     G, h, soc = _cone_rows(threat.cone_form if lay.has_t else None, lay)
     border = np.array([lay.ib] + ([lay.it] if lay.has_t else []))
-    return ConicQP(Q, q, A, np.concatenate(c), G, h, soc, border, hard), lay
+    eliminate = np.arange(lay.iu, lay.iu + k) if lay.has_u else None
+    return ConicQP(Q, q, A, np.concatenate(c), G, h, soc, border, hard, eliminate), lay
 
 
 def _cone_rows(form: str | None, lay: Layout):
