@@ -4,7 +4,8 @@
 
 1. **The zero model.**  When ``w = 0`` is optimal (a radius so large that no feature is worth
    its penalty, or an ``l2`` so large that every weight is negligible), the best intercept and an
-   explicit dual point prove it: nothing is solved.
+   explicit dual point prove it: nothing is solved.  (With per-sample threat costs, where that
+   proof costs two passes over the data, it is tried only when no backend beats ``P(0)``.)
 2. **Backends in a well-conditioned frame** (:mod:`robustcvx.frame`): each backend (see
    :mod:`.registry`) solves the problem in coordinates where the data is of order one; its answer
    is mapped back and checked by the package's own certificate on the original data
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ..certificate import Certificate, certify_solution
+from ..certificate import GAP_TOL, Certificate, certify_solution
 from ..errors import OptionError, SolverError
 from ..frame import Frame, choose_frame
 from ..problems import RobustHingeProblem
@@ -68,6 +69,12 @@ def zero_model(problem: RobustHingeProblem) -> tuple[np.ndarray, float, np.ndarr
     b = 1.0 if cp >= cm else -1.0
     alpha = np.where(y > 0, c * min(1.0, cm / cp), c * min(1.0, cp / cm))
     return np.zeros(problem.d), b, alpha
+
+
+def _zero_value(problem: RobustHingeProblem) -> float:
+    """``P(0, b*) = 2 min(C+, C-)`` (no penalty: ``pen_i(0) = 0`` for every threat)."""
+    y, c = problem.y, problem.weights
+    return 2.0 * min(float(c[y > 0].sum()), float(c[y < 0].sum()))
 
 
 def _zero_solution(problem: RobustHingeProblem, t0: float) -> Solution | None:
@@ -144,9 +151,13 @@ def _solve(problem: RobustHingeProblem, solver: str, tie_break: str, warm_start:
     solver = parse_solver(solver)
     tie_break = parse_tie_break(tie_break)
     t0 = time.perf_counter()
-    zero = _zero_solution(problem, t0)
-    if zero is not None:
-        return zero
+    # the zero model first when its certificate is cheap (a uniform penalty); with per-sample
+    # costs (the box) it costs two passes over the data, so it is only tried if no backend beats it
+    zero_first = problem.threat.uniform or not problem.threat.active
+    if zero_first:
+        zero = _zero_solution(problem, t0)
+        if zero is not None:
+            return zero
     frame = choose_frame(problem)
     framed = frame.problem(problem)
     if tie_break == "max-margin" and warm_start is None and solver in ("auto", "fast"):
@@ -166,6 +177,12 @@ def _solve(problem: RobustHingeProblem, solver: str, tie_break: str, warm_start:
             best = (res, cert, backend.name)
         if cert.verified:
             break
+    if not zero_first and (best is None or not best[1].verified or
+                           best[1].primal >= _zero_value(problem) * (1 - GAP_TOL)):
+        zero = _zero_solution(problem, t0)
+        if zero is not None:
+            zero.attempts = attempts + zero.attempts
+            return zero
     if best is None:
         raise SolverError("every solver failed: " + "; ".join(a["status"] for a in attempts))
     res, cert, name = best

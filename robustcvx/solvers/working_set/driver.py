@@ -162,9 +162,12 @@ def price_and_resolve(model: DualLP, opt: Options, universe: np.ndarray | None, 
         cand[P] = False
         newS = most_violated(h, np.nonzero(cand & (h > tol))[0], max(opt.max_samples, S.size // 2))
         badP = P[((model.tau > 0) & (h[P] < -tol)) | ((model.tau < model.scale) & (h[P] > tol))]
-        # features: the certificate's dual constraint
-        rows = np.nonzero(alpha)[0]
-        gp, gm = data.gradients(rows, alpha[rows])
+        # features: the certificate's dual constraint (the aggregate's part is kept by the model)
+        data.keep_coefficients(S)
+        on = alpha_S != 0
+        gp, gm = data.gradients(S[on], alpha_S[on])
+        if P.size and model.tau > 0:
+            gp, gm = gp + model.tau * model.sum_p, gm + model.tau * model.sum_m
         sigma = float(alpha.sum())
         red = reduced_costs(data, gp, gm, sigma)
         newF = pick(red, F, tol, opt.max_features)

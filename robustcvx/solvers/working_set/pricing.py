@@ -25,6 +25,7 @@ import numpy as np
 
 INF = float("inf")
 CHUNK = 1 << 12         # rows per block in passes that form dense blocks over all features
+KEEP = 1 << 22          # at most this many kept coefficients per array (32 MB)
 
 
 def is_sparse(X: Any) -> bool:
@@ -42,6 +43,8 @@ class SampleData:
     def __init__(self, X: Any, y: np.ndarray, caps: np.ndarray, threat: Any, l1: float):
         self._X = weakref.ref(X)
         self.y, self.caps, self.threat, self.l1 = y, caps, threat, l1
+        self._rows = np.zeros(0, dtype=np.int64)        # rows whose a+- are kept (see keep_coefficients)
+        self._ap = self._am = np.zeros((0, int(X.shape[1])))
 
     @property
     def symmetric(self) -> bool:
@@ -93,12 +96,40 @@ class SampleData:
                 g = np.asarray(v @ X).reshape(-1)
             return g, -g
         sp, sm = np.zeros(self.d), np.zeros(self.d)
-        for s in range(0, rows.size, CHUNK):
-            r, wt = rows[s:s + CHUNK], weights[s:s + CHUNK]
+        hit = self._cached(rows)
+        if hit.any():                                   # rows whose coefficients are kept
+            pos = np.searchsorted(self._rows, rows[hit])
+            sp += weights[hit] @ self._ap[pos]
+            sm += weights[hit] @ self._am[pos]
+        miss, wmiss = rows[~hit], weights[~hit]
+        for s in range(0, miss.size, CHUNK):
+            r, wt = miss[s:s + CHUNK], wmiss[s:s + CHUNK]
             ap, am = self.threat.lp_coefficients(dense(X[r]), self.y[r])
             sp += wt @ ap
             sm += wt @ am
         return sp, sm
+
+    def keep_coefficients(self, rows: np.ndarray) -> None:
+        """Keep ``a+-`` of ``rows`` (the working set) for later :meth:`gradients` (coefficients that
+        depend on the threat cost a pass of elementwise work per row; a working set is priced every
+        round).  At most ``KEEP`` entries per array are kept."""
+        if self.symmetric:
+            return
+        new = np.setdiff1d(rows, self._rows)
+        if new.size == 0 or (self._rows.size + new.size) * self.d > KEEP:
+            return
+        ap, am = self.threat.lp_coefficients(self.block(new, np.arange(self.d)), self.y[new])
+        allrows = np.concatenate([self._rows, new])
+        order = np.argsort(allrows, kind="stable")
+        self._rows = allrows[order]
+        self._ap = np.vstack([self._ap, ap])[order]
+        self._am = np.vstack([self._am, am])[order]
+
+    def _cached(self, rows: np.ndarray) -> np.ndarray:
+        if self._rows.size == 0:
+            return np.zeros(rows.size, dtype=bool)
+        pos = np.minimum(np.searchsorted(self._rows, rows), self._rows.size - 1)
+        return self._rows[pos] == rows
 
     def hinge(self, F: np.ndarray, wF: np.ndarray, b: float, rows: np.ndarray | None = None) -> np.ndarray:
         """``h_i = 1 - y_i (x_i.w + b) + pen_i(w)`` (``w`` lives on ``F``) for every sample, or
