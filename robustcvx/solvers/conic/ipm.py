@@ -187,8 +187,14 @@ class NewtonSystem:
         self.W = SOCScaling(pt.sc, pt.zc) if E is not None else None
         if not precise and LowRankNormal.applicable(prob):
             self.normal = LowRankNormal(prob, self.dm, self.dg, self.W)
-        else:
+            return
+        try:
             self.normal = DenseNormal(prob, self.dm, self.dg, self.W)
+        except (np.linalg.LinAlgError, ValueError):
+            if prob.eliminate is None:
+                raise
+            # the Schur complement lost definiteness to rounding: factor the whole system instead
+            self.normal = DenseNormal(prob, self.dm, self.dg, self.W, eliminate=False)
 
     def _solve_n(self, rhs: np.ndarray) -> np.ndarray:
         return self.normal.solve(rhs)

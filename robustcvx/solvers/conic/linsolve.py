@@ -29,6 +29,7 @@ import numpy as np
 import scipy.linalg as sla
 
 REG = 1e-14
+REGS = (REG, 1e-12, 1e-10, 1e-8)
 
 
 def _gcols(prob, idx: np.ndarray, key: str):
@@ -45,6 +46,22 @@ def _gdg(prob, dg: np.ndarray, rows: np.ndarray, cols: np.ndarray, krow: str, kc
     return (Gr.T @ Gc.multiply(dg[:, None]).tocsr()).tocsr()
 
 
+def _cholesky(N: np.ndarray):
+    """Cholesky factor of ``N + rho diag(1 + |N_jj|)`` with the smallest ``rho`` in ``REGS`` that
+    works (near the end of a run rounding can make ``N`` indefinite; the Newton solves are refined
+    on the unregularised system, so a larger ``rho`` costs accuracy of one step, not of the answer)."""
+    diag = np.diag_indices(N.shape[0])
+    scale = 1.0 + np.abs(N[diag])
+    for rho in REGS:
+        M = N.copy()
+        M[diag] += rho * scale
+        try:
+            return sla.cho_factor(M, lower=False, overwrite_a=True, check_finite=False)
+        except (np.linalg.LinAlgError, ValueError):
+            continue
+    raise np.linalg.LinAlgError("the normal matrix is not positive definite")
+
+
 def _syrk(B: np.ndarray) -> np.ndarray:
     """``B^T B`` (upper triangle filled; the Cholesky below reads only that)."""
     return sla.blas.dsyrk(1.0, np.asfortranarray(B), trans=1, lower=0)
@@ -54,9 +71,9 @@ class DenseNormal:
     """``N`` formed and factored densely (see the module docstring), after eliminating the
     variables ``prob.eliminate`` (the ``u >= |w|`` of an l1 norm: they enter only the cone rows)."""
 
-    def __init__(self, prob, dm: np.ndarray, dg: np.ndarray, W) -> None:
+    def __init__(self, prob, dm: np.ndarray, dg: np.ndarray, W, eliminate: bool = True) -> None:
         p = prob.p
-        elim = prob.eliminate if prob.eliminate is not None and len(prob.eliminate) else None
+        elim = prob.eliminate if eliminate and prob.eliminate is not None and len(prob.eliminate) else None
         keep = np.arange(p) if elim is None else np.setdiff1d(np.arange(p), elim)
         self.keep, self.elim = keep, elim
         A = prob.A if elim is None else prob.A[:, keep]
@@ -72,8 +89,7 @@ class DenseNormal:
         E = None if prob.soc is None else np.searchsorted(keep, prob.soc)
         if W is not None:
             N[E, E] += 1.0 / W.beta ** 2
-        N[diag] += REG * (1.0 + np.abs(N[diag]))
-        self.factor = sla.cho_factor(N, lower=False, overwrite_a=True, check_finite=False)
+        self.factor = _cholesky(N)
         if W is not None:
             U = np.zeros((k, 2))
             U[E, 0] = W.jw
