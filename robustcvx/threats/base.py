@@ -186,6 +186,14 @@ class Threat(ABC):
     #: eps sum alpha``); ``None`` for threats the LP solver cannot take.
     lp_slack: str | None = None
 
+    # ------------------------------------------------------------------ conic working-set master
+    #: how the conic master (:mod:`robustcvx.solvers.conic`) writes ``t >= ||w||_q``, the size of
+    #: ``w`` in the uniform penalty ``epsilon ||w||_q``: "sum" (``q = 1``: ``t >= sum_j u_j`` with
+    #: ``u_j >= |w_j|``), "max" (``q = inf``: ``t >= |w_j|`` for every ``j``), "soc" (``q = 2``:
+    #: ``(t, w)`` in the second-order cone); ``None`` when the penalty is not ``epsilon`` times a
+    #: norm of ``w`` (per-sample costs).
+    cone_form: str | None = None
+
     def lp_coefficients(self, Xb: np.ndarray, yb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(a+, a-)``: per-sample coefficients of the LP dual rows ``sum_i alpha_i a+-_ij <= l1 + beta_j``
         for a block of samples (``a+- = +-y x`` unless the threat adds costs)."""

@@ -48,6 +48,7 @@ class LinfBallInBox(Threat):
 
     norm, dual = "inf", "1"
     uniform = False
+    cone_form = None          # per-sample costs, not epsilon times a norm of w
 
     def __init__(self, epsilon: float = 0.0, box: Any = (0.0, 1.0)) -> None:
         super().__init__(epsilon)
