@@ -79,6 +79,32 @@ def test_a_small_run_end_to_end(tmp_path):
     assert "blobs linf" in md and "not run: missing" in md
 
 
+def test_synthetic_sparse_data_is_text_like_and_runs_through_the_cli(tmp_path):
+    import scipy.sparse as sp
+
+    from robustcvx.bench.synthetic import materialise, text_like
+    from robustcvx.data import load_task
+
+    X, y = text_like(3000, 5000, 2e-3, seed=1)
+    assert sp.issparse(X) and X.shape == (3000, 5000)
+    assert np.allclose(np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel()), 1.0)     # unit rows
+    assert abs(X.nnz / 3000 - 10) <= 1                                                 # density * d per row
+    assert 0.3 < np.mean(y > 0) < 0.7
+    col = np.asarray((X != 0).sum(axis=0)).ravel()
+    assert col[:50].sum() > col[-2500:].sum()                        # a few frequent features, a long tail
+    spec = materialise("synthetic-sparse:3000,5000,0.002,1", tmp_path)
+    assert spec.startswith("npz:") and materialise("mnist-sample:0,1", tmp_path) == "mnist-sample:0,1"
+    task = load_task(spec)
+    assert sp.issparse(task.X_train) and np.array_equal(task.y_train, y)
+    assert abs(task.X_train - X).max() == 0.0
+    ws = [Workload("sparse", "synthetic-sparse:3000,5000,0.002,1", {"epsilon": 0.01}, "cli")]
+    doc = run_bench(ws, tmp_path / "b.json", repeats=1, log=lambda s: None)
+    row = doc["workloads"][0]
+    assert row["solver"]["verified"] and row["d"] == 5000 and row["data"] == ws[0].data
+    assert row["solver"]["peak_memory_mb"] > row["data_memory_mb"] > 0          # the child's own peak
+    assert "peak memory [MB]" in (tmp_path / "b.md").read_text()
+
+
 def test_bench_rejects_an_unknown_workload_filter(tmp_path, capsys):
     rc = main(["bench", "--only", "no-such-workload", "--out", str(tmp_path / "b.json")])
     err = capsys.readouterr().err

@@ -30,24 +30,46 @@ def problem_for(workload: Workload, task: Any):
     return RobustHingeProblem(task.X_train, task.y_train, **workload.problem_kwargs())
 
 
+def _run_child(cmd: list[str], env: dict, timeout: float) -> tuple[int, str, str, float]:
+    """Run ``cmd``; ``(returncode, stdout, stderr, peak resident memory in MB)``, the peak from the
+    kernel's accounting of that one child (``wait4``)."""
+    import tempfile
+    import threading
+
+    with tempfile.TemporaryFile("w+") as fo, tempfile.TemporaryFile("w+") as fe:
+        proc = subprocess.Popen(cmd, stdout=fo, stderr=fe, text=True, env=env)
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        fo.seek(0)
+        fe.seek(0)
+        return proc.returncode, fo.read(), fe.read(), usage.ru_maxrss / 1024.0   # Linux: kB
+
+
 def time_cli(workload: Workload, timeout: float = 900.0) -> dict[str, Any]:
-    """Wall time of the whole ``python -m robustcvx solve ... --json`` process."""
+    """Wall time and peak memory of the whole ``python -m robustcvx solve ... --json`` process."""
     repo = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (repo, os.environ.get("PYTHONPATH", "")) if p)}
     cmd = [sys.executable, "-m", "robustcvx", *workload.cli_args()]
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        returncode, stdout, stderr, peak_mb = _run_child(cmd, env, timeout)
+    except OSError as exc:
         return {"seconds": None, "error": f"{type(exc).__name__}: {exc}"[:300]}
     seconds = time.perf_counter() - t0
-    out: dict[str, Any] = {"seconds": seconds, "returncode": proc.returncode}
+    if returncode < 0:
+        return {"seconds": None, "error": f"killed after {timeout:g} s (signal {-returncode})"}
+    out: dict[str, Any] = {"seconds": seconds, "returncode": returncode, "peak_memory_mb": peak_mb}
     try:
-        rec = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.stdout.strip() else {}
+        rec = json.loads(stdout.strip().splitlines()[-1]) if stdout.strip() else {}
     except (json.JSONDecodeError, IndexError):
         rec = {}
     if not rec:
-        out["error"] = ("stdout is not JSON; stderr: " + proc.stderr[-300:]).strip()
+        out["error"] = ("stdout is not JSON; stderr: " + stderr[-300:]).strip()
         return out
     cert = rec.get("certificate", {})
     out.update({"verified": bool(cert.get("verified")), "objective": rec.get("objective"),

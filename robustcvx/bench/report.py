@@ -83,13 +83,17 @@ def markdown(report: dict[str, Any]) -> str:
              "solving, certificate, evaluation); `api` rows are `solve()` on data in memory.  SGD time: "
              "`train_baseline(problem, BaselineConfig(optimizer='sgd', epochs=100, lr=0.1, batch_size=100, "
              "device='cpu', threads=T))` training time on the same objective, `T` the faster of 1 and 2 torch "
-             "threads in a short calibration run on that workload.", "",
-             "| workload | mode | exact solver [s] | verified | 100 SGD epochs [s] (threads) | ratio |",
-             "| --- | --- | ---: | :---: | ---: | ---: |"]
+             "threads in a short calibration run on that workload.  Peak memory: the largest resident set of "
+             "the solver's process (`cli` rows only, from the kernel's accounting of that process).", "",
+             "| workload | n x d | mode | exact solver [s] | verified | peak memory [MB] "
+             "| 100 SGD epochs [s] (threads) | ratio |",
+             "| --- | --- | --- | ---: | :---: | ---: | ---: | ---: |"]
     for r in report["workloads"]:
         sv, sg = r.get("solver", {}), r.get("sgd", {})
-        lines.append(f"| {r['name']} | {r['mode']} | {_f(sv.get('median'))} | {sv.get('verified')} | "
-                     f"{_f(sg.get('median'))} ({sg.get('threads', '-')}) | {_f(r.get('ratio'), '.3f')} |")
+        size = f"{r['n']:,} x {r['d']:,}" if "n" in r else "-"
+        lines.append(f"| {r['name']} | {size} | {r['mode']} | {_f(sv.get('median'))} | {sv.get('verified')} | "
+                     f"{_f(sv.get('peak_memory_mb'), '.0f')} | {_f(sg.get('median'))} ({sg.get('threads', '-')}) | "
+                     f"{_f(r.get('ratio'), '.3f')} |")
     worst = s["worst"]
     lines += ["", f"Worst ratio: **{_f(worst and worst['ratio'], '.3f')}** ({worst and worst['name']}); "
               f"best {_f(s['best'] and s['best']['ratio'], '.3f')} ({s['best'] and s['best']['name']}).  ",

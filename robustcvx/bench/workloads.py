@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FASHION_DIR = "/usr/share/datasets/fashion-mnist"
+#: issue 14's sparse row: 10^5 samples, 10^5 features, density 10^-3 (:mod:`.synthetic`)
+SPARSE = "synthetic-sparse:100000,100000,0.001,0"
 
 #: the six problems of issue 11: (name, options of ``robustcvx solve``)
 PROBLEMS: tuple[tuple[str, dict[str, Any]], ...] = (
@@ -66,8 +68,10 @@ class Workload:
 
 def default_workloads(fashion_dir: str = FASHION_DIR) -> list[Workload]:
     """The issue-11 table on the full Fashion-MNIST T-shirt/Trouser training set (whole CLI
-    process), then the same problems on the bundled MNIST 0-vs-1 sample (in process)."""
+    process), the same problems on the bundled MNIST 0-vs-1 sample (in process), and a sparse
+    text-like problem with 10^5 samples and 10^5 features (whole CLI process)."""
     out = [Workload(f"fashion 0v1 {name}", f"idx:{fashion_dir}:0,1", opts, "cli") for name, opts in PROBLEMS]
     out += [Workload(f"mnist-sample 0v1 {name}", "mnist-sample:0,1", opts, "api", quick=True)
             for name, opts in PROBLEMS]
+    out.append(Workload("sparse text-like 1e5 x 1e5 linf eps=0.01", SPARSE, {"epsilon": 0.01}, "cli"))
     return out

@@ -50,8 +50,14 @@ def constant_features(problem: Any) -> np.ndarray:
     return problem._cache["constant"]
 
 
-def blocks(problem: Any, rows: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """``(idx, Xc)``: row indices and the centred rows ``fl(x_i - m)`` (dense float64), in blocks."""
+def blocks(problem: Any, rows: np.ndarray | None = None,
+           cols: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, Any]]:
+    """``(idx, Xc)``: row indices and the centred rows ``fl(x_i - m)``, in blocks.
+
+    Dense data gives dense float64 blocks.  Sparse data (``m = 0``, nothing to round) gives CSR
+    blocks, so that a block of a wide sparse matrix costs its nonzeros, not ``rows x d``: consumers
+    use ``Xc @ v``, ``Xc.T @ v``, ``abs(Xc)`` and :func:`col_abs_max`, which take either.  With
+    ``cols`` the blocks are the dense columns ``Xc[:, cols]`` (a few columns)."""
     X = problem.X
     m = centre(problem)
     idx_all = np.arange(problem.n) if rows is None else np.asarray(rows)
@@ -59,6 +65,15 @@ def blocks(problem: Any, rows: np.ndarray | None = None) -> Iterator[tuple[np.nd
         idx = idx_all[s:s + BLOCK]
         Xb = X[idx]
         if hasattr(Xb, "toarray"):
-            yield idx, Xb.toarray()
+            yield idx, (Xb[:, cols].toarray() if cols is not None else Xb.tocsr())
+        elif cols is not None:
+            yield idx, np.asarray(Xb[:, cols], dtype=float) - m[cols]
         else:
             yield idx, np.asarray(Xb, dtype=float) - m
+
+
+def col_abs_max(Xc: Any) -> np.ndarray:
+    """``max_i |Xc_ij|`` per column of a dense or sparse block."""
+    if hasattr(Xc, "toarray"):
+        return np.asarray(abs(Xc).max(axis=0).toarray()).ravel()
+    return np.abs(Xc).max(axis=0)

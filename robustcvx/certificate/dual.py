@@ -33,7 +33,7 @@ import numpy as np
 
 from .. import fp
 from ..threats import Shift
-from .centred import blocks
+from .centred import blocks, col_abs_max
 from .primal import weight_bounds
 
 
@@ -109,13 +109,13 @@ def prepare(problem: Any, alpha: Any) -> tuple[DualPoint | None, str]:
     with np.errstate(all="ignore"):
         for idx, Xc in blocks(problem, rows):
             ay = a[idx] * y[idx]
-            g += ay @ Xc
-            mag += a[idx] @ np.abs(Xc)
+            g += Xc.T @ ay
+            mag += abs(Xc).T @ a[idx]
         err = fp.dot_error(mag, n) * 3.0
         if shift is not None:
             xmax = np.zeros(d)
             for _, Xc in blocks(problem, shift.rows):
-                xmax = np.maximum(xmax, np.abs(Xc).max(axis=0))
+                xmax = np.maximum(xmax, col_abs_max(Xc))
             err = err + fp.up(B * xmax, 2)
     if not (np.isfinite(g).all() and np.isfinite(err).all()):
         return None, "overflow while evaluating the dual point"

@@ -74,9 +74,9 @@ def _rows(problem: Any, K: np.ndarray, J: np.ndarray) -> np.ndarray:
     y = problem.y
     T = np.empty((1 + J.size, K.size))
     T[0] = y[K]
-    for idx, Xc in blocks(problem, K):
+    for idx, XJ in blocks(problem, K, J):
         pos = np.searchsorted(K, idx)
-        T[1:, pos] = (Xc[:, J] * y[idx][:, None]).T
+        T[1:, pos] = (XJ * y[idx][:, None]).T
     return T
 
 
@@ -85,9 +85,9 @@ def _residual(problem: Any, a: np.ndarray, J: np.ndarray) -> tuple[np.ndarray, n
     y = problem.y
     r = np.zeros(1 + J.size)
     mag = np.zeros(1 + J.size)
-    for idx, Xc in blocks(problem, np.flatnonzero(a)):
-        r[1:] += (a[idx] * y[idx]) @ Xc[:, J]
-        mag[1:] += a[idx] @ np.abs(Xc[:, J])
+    for idx, XJ in blocks(problem, np.flatnonzero(a), J):
+        r[1:] += (a[idx] * y[idx]) @ XJ
+        mag[1:] += a[idx] @ np.abs(XJ)
     r[0] = fp.exact_sum(a * y)[0]
     return r, mag
 
@@ -126,8 +126,8 @@ def _verify(problem: Any, a: np.ndarray, c_low: np.ndarray, J: np.ndarray) -> tu
     # rows that no free variable can change must already hold exactly (decided in exact arithmetic)
     if K.size:
         moved = np.zeros(J.size, dtype=bool)
-        for _, Xc in blocks(problem, K):
-            moved |= (Xc[:, J] != 0).any(axis=0)
+        for _, XJ in blocks(problem, K, J):
+            moved |= (XJ != 0).any(axis=0)
     else:
         moved = np.zeros(J.size, dtype=bool)
     fixed = J[~moved]

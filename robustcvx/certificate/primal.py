@@ -58,7 +58,7 @@ def primal_bounds(problem: Any, w: np.ndarray, b: float) -> PrimalBounds:
         h_low = np.empty(problem.n)
         for idx, Xc in blocks(problem):
             f = Xc @ w
-            err = fp.dot_error(np.abs(Xc) @ absw, d) * 3.0 + bc_err + 4 * fp.U * np.abs(f + bc)
+            err = fp.dot_error(abs(Xc) @ absw, d) * 3.0 + bc_err + 4 * fp.U * np.abs(f + bc)
             marg = y[idx] * (f + bc)
             base = 1.0 - marg
             slack = 8 * fp.U * (1.0 + np.abs(marg) + err + pen_up[idx]) + 8 * fp.ETA

@@ -153,6 +153,7 @@ class _BallRows:
             return (yi == m).astype(float) - (klass == m)
 
         Xc = next(iter(blocks(problem, idx)))[1]
+        Xc = Xc.toarray() if hasattr(Xc, "toarray") else Xc     # a few rows
         P = Xc @ self.N if self.N is not None else None
         cols, t_star = [], 0
         for kind, data, *_ in self.rows:

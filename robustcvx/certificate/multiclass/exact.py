@@ -40,9 +40,9 @@ def refine(problem: Any, alpha: Any) -> np.ndarray | None:
 
     class Rows:
         def block(self, idx: np.ndarray) -> np.ndarray:
-            (_, Xc), = blocks(problem, idx)
+            (_, XJ), = blocks(problem, idx, J)
             dm = balance_columns(problem, idx)                       # (b, K, K-1): [y_i = m] - [k = m]
-            cut = (dm[:, :, :, None] * Xc[:, J][:, None, None, :]).reshape(idx.size, K, -1)
+            cut = (dm[:, :, :, None] * XJ[:, None, None, :]).reshape(idx.size, K, -1)
             return np.concatenate([cut, dm], axis=2)
 
     r = -np.concatenate([point.G[:K - 1, J].ravel(), point.beta[:K - 1]])
@@ -79,8 +79,7 @@ def _exact_repair_bound(problem: Any, alpha: Any) -> tuple[float | None, str]:
     mag = np.zeros((K, J.size))
     T = np.zeros((m, fi.size))
     with np.errstate(all="ignore"):
-        for idx, Xc in blocks(problem, np.arange(n)):
-            XJ = Xc[:, J]
+        for idx, XJ in blocks(problem, np.arange(n), J):
             G += A[idx].T @ XJ
             mag += np.abs(A[idx]).T @ np.abs(XJ)
             sel = np.flatnonzero(np.isin(fi, idx))

@@ -26,7 +26,7 @@ import numpy as np
 
 from ... import fp
 from ...threats import Shift
-from ..centred import blocks
+from ..centred import blocks, col_abs_max
 from ..primal import weight_bounds
 
 
@@ -128,9 +128,9 @@ def prepare(problem: Any, alpha: Any) -> tuple[Point | None, str]:
     touched = np.zeros((K, problem.d))        # how many products A_im x_ij are not exactly 0
     with np.errstate(all="ignore"):
         for idx, Xc in blocks(problem, np.flatnonzero(np.abs(A).sum(axis=1))):
-            G += A[idx].T @ Xc
-            mag += np.abs(A[idx]).T @ np.abs(Xc)
-            touched += (A[idx] != 0).T.astype(float) @ (Xc != 0).astype(float)
+            G += (Xc.T @ A[idx]).T                                      # Xc dense or sparse
+            mag += (abs(Xc).T @ np.abs(A[idx])).T
+            touched += ((Xc != 0).astype(float).T @ (A[idx] != 0).astype(float)).T
         # a G_mj all of whose products are exactly 0 is exactly 0, without rounding error (a class no multiplier
         # touches, a feature that is 0 wherever one does): the enclosure is {0}
         err = np.where(touched == 0, 0.0, fp.dot_error(mag, n) * 3.0)
@@ -138,7 +138,7 @@ def prepare(problem: Any, alpha: Any) -> tuple[Point | None, str]:
         for m, (_, shift) in plan.items():
             xmax = np.zeros(problem.d)
             for _, Xc in blocks(problem, shift.rows):
-                xmax = np.maximum(xmax, np.abs(Xc).max(axis=0))
+                xmax = np.maximum(xmax, col_abs_max(Xc))
             grow = np.where(xmax == 0, 0.0, fp.up(shift.amount * xmax, 2))
             err[m] += grow
             err[ref] += grow

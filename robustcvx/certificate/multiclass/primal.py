@@ -40,7 +40,7 @@ def primal_bounds(problem: Any, W: np.ndarray, b: np.ndarray) -> PrimalBounds:
         h_low = np.empty(n)
         for idx, Xc in blocks(problem):
             F = Xc @ W.T                                                    # (b, K)
-            E = fp.dot_error(np.abs(Xc) @ absW.T, d) * 3.0 + bc_err[None, :] + 4 * fp.U * np.abs(F + bc[None, :])
+            E = fp.dot_error(abs(Xc) @ absW.T, d) * 3.0 + bc_err[None, :] + 4 * fp.U * np.abs(F + bc[None, :])
             S = F + bc[None, :]
             rows = np.arange(idx.size)
             own, own_err = S[rows, y[idx]][:, None], E[rows, y[idx]][:, None]

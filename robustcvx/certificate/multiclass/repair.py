@@ -135,11 +135,11 @@ class _CutRows:
 
     def block(self, idx: np.ndarray) -> np.ndarray:
         problem, js, sg = self.problem, self.js, self.sg
-        (_, Xc), = blocks(problem, idx)
+        (_, XJ), = blocks(problem, idx, js)
         lo, hi = problem.threat.interval_costs(raw_rows(problem, idx))
         in_y = self.in_class[problem.y[idx]][:, None, :]              # (b, 1, rows)
         in_k = self.in_class[None, :, :]                              # (1, K, rows)
         c1 = np.where(sg > 0, hi[:, js], lo[:, js])[:, None, :]
         c2 = np.where(sg > 0, lo[:, js], hi[:, js])[:, None, :]
-        cut = sg * Xc[:, js][:, None, :] * (in_y - in_k) - in_y * (1 - in_k) * c1 - (1 - in_y) * in_k * c2
+        cut = sg * XJ[:, None, :] * (in_y - in_k) - in_y * (1 - in_k) * c1 - (1 - in_y) * in_k * c2
         return np.concatenate([cut, balance_columns(problem, idx)], axis=2)
