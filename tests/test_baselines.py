@@ -86,7 +86,9 @@ def test_attack_config_validates():
         AttackConfig(steps=0)
     with pytest.raises(OptionError, match="attack restarts must be >= 1"):
         AttackConfig(restarts=0)
-    assert set(AttackConfig().to_dict()) == {"steps", "restarts", "step_size", "seed", "device", "threads"}
+    assert set(AttackConfig().to_dict()) == {"steps", "restarts", "step_size", "seed", "device", "threads", "targets"}
+    with pytest.raises(OptionError, match="unknown attack targets"):
+        AttackConfig(targets="some")
 
 
 def test_shared_integer_and_choice_checks():
@@ -130,9 +132,11 @@ def test_trace_has_one_row_per_epoch_with_recomputed_numbers():
                          eval_data=(Xe, ye))
     assert isinstance(res, BaselineResult) and res.name == "sgd"
     assert [r["epoch"] for r in res.trace] == [1, 2, 3, 4]
-    keys = {"epoch", "objective", "gap", "rel_gap", "accuracy", "certified_accuracy", "l1_norm", "nonzeros",
-            "significant_weights", "averaged_objective", "averaged_gap", "averaged_rel_gap", "lr", "seconds"}
+    keys = {"epoch", "objective", "gap", "rel_gap", "training_objective", "accuracy", "certified_accuracy",
+            "l1_norm", "nonzeros", "significant_weights", "averaged_objective", "averaged_gap", "averaged_rel_gap",
+            "lr", "seconds"}
     assert all(set(r) == keys for r in res.trace)
+    assert all(r["training_objective"] == r["objective"] for r in res.trace)  # the hinge run minimises P
     last = res.trace[-1]
     w, b = res.coef, res.intercept
     assert last["objective"] == res.objective == problem.objective(w, b)
