@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import check_estimator
 
-from robustcvx.errors import DataError
+from robustcvx.errors import DataError, OptionError
 from robustcvx.estimator import RobustHingeClassifier
 
 from conftest import make_blobs
-from reference import linprog_optimum
+from reference import linprog_optimum, multiclass_cvxpy_optimum, multiclass_worst_margins_numpy
 
 
 def test_check_estimator():
@@ -34,12 +34,34 @@ def test_fit_predict_with_arbitrary_labels_and_certificate():
     assert 0 <= clf.certified_accuracy(X, labels) <= clf.score(X, labels)
 
 
-def test_multiclass_is_rejected_with_a_clear_message():
-    X, _ = make_blobs(n=30, d=3)
-    with pytest.raises(ValueError, match="Only binary"):
-        RobustHingeClassifier().fit(X, np.arange(30) % 3)
-    with pytest.raises(DataError, match="one class"):
-        RobustHingeClassifier().fit(X, np.zeros(30))
+@pytest.mark.parametrize("multiclass", ["crammer-singer", "ovr"])
+def test_three_classes_like_linear_svc(multiclass):
+    rng = np.random.default_rng(3)
+    idx = np.arange(60) % 3
+    X = rng.random((60, 4))
+    X[:, 0] += 0.4 * idx
+    labels = np.array(["ant", "bee", "cat"])[idx]
+    clf = RobustHingeClassifier(epsilon=0.05, multiclass=multiclass).fit(X, labels)
+    assert clf.coef_.shape == (3, 4) and clf.intercept_.shape == (3,) and list(clf.classes_) == ["ant", "bee", "cat"]
+    assert clf.certificate_.verified
+    scores = X @ clf.coef_.T + clf.intercept_
+    assert np.array_equal(clf.decision_function(X), scores)
+    assert np.array_equal(clf.predict(X), clf.classes_[scores.argmax(axis=1)])
+    if multiclass == "crammer-singer":
+        assert clf.objective_ == pytest.approx(multiclass_cvxpy_optimum(X, idx, 0.05), abs=1e-7)
+    else:
+        refs = [linprog_optimum(X, np.where(idx == k, 1.0, -1.0), 0.05) for k in range(3)]
+        assert clf.objective_ == pytest.approx(np.mean(refs), abs=1e-7)
+    want = np.mean(multiclass_worst_margins_numpy(clf.coef_, clf.intercept_, X, idx, 0.05) > 0)
+    assert clf.certified_accuracy(X, labels) == pytest.approx(want)
+    with pytest.raises(DataError, match="outside the fitted classes"):
+        clf.certified_accuracy(X, np.where(idx == 0, "dog", labels))
+
+
+def test_unknown_multiclass_option_is_refused():
+    X = np.random.default_rng(0).random((9, 2))
+    with pytest.raises(OptionError, match="unknown multiclass"):
+        RobustHingeClassifier(multiclass="ovo").fit(X, np.arange(9) % 3)
 
 
 def test_robust_model_is_sparser_and_more_certifiable(mnist01):

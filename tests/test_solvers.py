@@ -91,3 +91,19 @@ def test_max_margin_tie_break_maximises_the_smallest_certified_radius(norm):
     # unique answer: independent of the backend that found the degenerate vertex
     other = solve(p, "clarabel", tie_break="max-margin")
     assert certified_radii((other.coef, other.intercept), X, y, norm).min() == pytest.approx(r_mm, rel=1e-5)
+
+
+def test_l2_tie_break_at_zero_radius_is_the_hard_margin_svm():
+    """At epsilon = 0 every threat is 'polyhedral' (no penalty) but min ||w||_2 is not an LP: the tie-break
+    must still return the hard-margin SVM (an independent cvxpy statement of it below)."""
+    import cvxpy as cp
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = np.where(X[:, 0] > 0, 1.0, -1.0)
+    X[:, 0] += 0.5 * y
+    sol = solve(RobustHingeProblem(X, y, 0.0, "2"))
+    assert sol.verified and sol.tie_break == "max-margin"
+    w, b = cp.Variable(3), cp.Variable()
+    cp.Problem(cp.Minimize(cp.sum_squares(w)), [cp.multiply(y, X @ w + b) >= 1]).solve(solver="CLARABEL")
+    assert np.allclose(sol.coef, w.value, atol=1e-6) and abs(sol.intercept - b.value) < 1e-6

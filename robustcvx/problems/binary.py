@@ -207,6 +207,10 @@ class RobustHingeProblem:
             obj = obj + 0.5 * self.l2 * cp.sum_squares(w)
         return CvxpyModel(cp.Problem(cp.Minimize(obj), cons), w, b, margin_row)
 
+    def reframed(self, X: Any, threat: Threat, l1: float, l2: float) -> RobustHingeProblem:
+        """The same samples and weights with new features, threat and regularisers (:mod:`robustcvx.frame`)."""
+        return RobustHingeProblem(X, self.y, threat, l1=l1, l2=l2, sample_weight=self.sample_weight)
+
     def to_cvxpy_max_margin(self, rows: np.ndarray | None = None) -> CvxpyModel:
         r"""Max-margin tie-break among zero-loss models.
 

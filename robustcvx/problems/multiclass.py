@@ -210,6 +210,11 @@ class MulticlassHingeProblem:
                 out._cache[key] = value
         return out
 
+    def reframed(self, X: Any, threat: Threat, l1: float, l2: float) -> MulticlassHingeProblem:
+        """The same samples and weights with new features, threat and regularisers (:mod:`robustcvx.frame`)."""
+        return MulticlassHingeProblem(X, self.y, threat, l1=l1, l2=l2, sample_weight=self.sample_weight,
+                                      n_classes=self.K)
+
     # ---------------------------------------------------- cvxpy formulation
     def to_cvxpy(self) -> MulticlassCvxpyModel:
         """The reference model (explicit slacks; the duals of the pair rows are ``alpha``)."""
@@ -246,6 +251,39 @@ class MulticlassHingeProblem:
             obj = obj + 0.5 * self.l2 * cp.sum_squares(W)
         return MulticlassCvxpyModel(cp.Problem(cp.Minimize(obj), cons), W, b, rows)
 
+
+    def to_cvxpy_max_margin(self) -> MulticlassCvxpyModel:
+        r"""Max-margin tie-break among the zero-loss models (a robustly separable problem, no regulariser).
+
+        ``min t  s.t.  ||w_a - w_k||_q <= t`` for every pair, ``(w_{y_i} - w_k).x_i + b_{y_i} - b_k -
+        pen_i(w_{y_i} - w_k) >= 1`` for every sample and competitor, ``sum_k w_k = 0``, ``sum_k b_k = 0``.
+        Every pair's certified radius is then at least ``epsilon + 1 / t``: the largest such guarantee,
+        the multiclass form of the binary ``min ||w||_q``; the sums pin the class-independent shift that
+        leaves every score difference unchanged.
+        """
+        import cvxpy as cp
+
+        K, d = self.K, self.d
+        W = cp.Variable((K, d), name="W")
+        b = cp.Variable(K, name="b")
+        t = cp.Variable(name="size")
+        cons: list = [cp.sum(W, axis=0) == 0, cp.sum(b) == 0]
+        rows: dict[tuple[int, int], Any] = {}
+        for a in range(K):
+            ra = self.class_rows(a)
+            Xa = self.X[ra]
+            for k in range(K):
+                if k == a:
+                    continue
+                v = W[a] - W[k]
+                if a < k:
+                    size, extra = self.threat.cvxpy_size_of(v)
+                    cons += extra + [size <= t]
+                pen, extra = self.threat.cvxpy_penalty_of(v, Xa)
+                cons += extra
+                rows[(a, k)] = Xa @ v + b[a] - b[k] - pen >= 1
+                cons.append(rows[(a, k)])
+        return MulticlassCvxpyModel(cp.Problem(cp.Minimize(t), cons), W, b, rows)
 
 @dataclass
 class MulticlassCvxpyModel:

@@ -25,7 +25,7 @@ import numpy as np
 from ..certificate import Certificate, certify_solution
 from ..errors import OptionError, SolverError
 from ..frame import Frame, choose_frame
-from ..problems import RobustHingeProblem
+from ..problems import MulticlassHingeProblem, RobustHingeProblem
 from .quiet import native_stdout_silenced
 from .registry import BACKENDS, SOLVER_NAMES, candidates, parse_solver
 from .solution import BackendResult, Solution
@@ -124,7 +124,7 @@ def _max_margin(problem: RobustHingeProblem, framed: RobustHingeProblem, frame: 
     from .cvxpy_backend import solve_max_margin
 
     start = frame.to_frame(sol.coef, sol.intercept)
-    solver = "HIGHS" if framed.threat.polyhedral else "CLARABEL"     # min ||w||_2 is an SOCP
+    solver = "HIGHS" if framed.threat.size_polyhedral else "CLARABEL"     # min ||w||_2 is an SOCP
     t0 = time.perf_counter()
     try:
         with native_stdout_silenced():
@@ -136,7 +136,7 @@ def _max_margin(problem: RobustHingeProblem, framed: RobustHingeProblem, frame: 
                 except Exception:
                     res = None
             if res is None or res.status != "optimal":
-                solver = "HIGHS" if framed.threat.polyhedral else "CLARABEL"
+                solver = "HIGHS" if framed.threat.size_polyhedral else "CLARABEL"
                 res = solve_max_margin(framed, solver, start=start)
     except Exception as exc:
         sol.attempts.append({"solver": f"max-margin/{solver.lower()}", "status": f"error: {exc}"[:300],
@@ -153,9 +153,10 @@ def _max_margin(problem: RobustHingeProblem, framed: RobustHingeProblem, frame: 
                     sol.attempts, "max-margin", warm_state=sol.warm_state, info=sol.info)
 
 
-def solve(problem: RobustHingeProblem, solver: str = "auto", *, tie_break: str = "max-margin",
-          warm_start: object = None, strict: bool = False) -> Solution:
-    """Solve ``problem`` and certify the answer (see the module docstring).
+def solve(problem: RobustHingeProblem | MulticlassHingeProblem, solver: str = "auto", *,
+          tie_break: str = "max-margin", warm_start: object = None, strict: bool = False) -> Solution:
+    """Solve ``problem`` and certify the answer (see the module docstring; a
+    :class:`~robustcvx.problems.MulticlassHingeProblem` goes to :func:`.multiclass.solve_multiclass`).
 
     ``solver``: ``auto`` (fastest applicable first), ``fast``, ``highs`` or ``clarabel``; a named
     solver is tried first and the others follow if its point does not verify.
@@ -166,6 +167,10 @@ def solve(problem: RobustHingeProblem, solver: str = "auto", *, tie_break: str =
     """
     solver = parse_solver(solver)
     tie_break = parse_tie_break(tie_break)
+    if isinstance(problem, MulticlassHingeProblem):
+        from .multiclass import solve_multiclass
+
+        return solve_multiclass(problem, solver, tie_break=tie_break, warm_start=warm_start, strict=strict)
     t0 = time.perf_counter()
     zero = _zero_solution(problem, t0)
     if zero is not None:

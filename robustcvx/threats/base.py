@@ -56,6 +56,12 @@ class Threat(ABC):
         """True when the penalty is piecewise linear (the problem is an LP without ``l2``)."""
         return self.dual in ("1", "inf") or not self.active
 
+    @property
+    def size_polyhedral(self) -> bool:
+        """True when the size ``||w||_q`` that the max-margin tie-break minimises is piecewise linear (an LP
+        even at ``epsilon = 0``, where :attr:`polyhedral` holds for every norm)."""
+        return self.dual in ("1", "inf")
+
     def with_epsilon(self, epsilon: float) -> Threat:
         """The same threat at another radius."""
         return self._rebuild(epsilon)
@@ -139,6 +145,14 @@ class Threat(ABC):
     def cvxpy_terms(self, d: int, X: np.ndarray, y: np.ndarray, size: bool = False) -> CvxpyTerms:
         """Variables, penalty and constraints of the reference cvxpy models (explicit constraints);
         ``size=True`` when the model minimises ``||w||_q`` (the max-margin tie-break)."""
+
+    def cvxpy_size_of(self, v: Any) -> tuple[Any, list]:
+        """``(t, constraints)`` with ``t >= ||v||_q``, the size the penalty measures (``q`` the dual norm:
+        1 for the l_inf ball and the box, 2, inf): the max-margin tie-break minimises it."""
+        import cvxpy as cp
+
+        t = cp.Variable()
+        return t, [cp.norm(v, {"1": 1, "2": 2, "inf": "inf"}[self.dual]) <= t]
 
     def cvxpy_penalty_sum(self, terms: CvxpyTerms, X: np.ndarray, y: np.ndarray, weights: np.ndarray) -> Any:
         """``sum_i weights_i pen_i(w)`` over the samples ``X`` (an expression in ``terms``' variables)."""

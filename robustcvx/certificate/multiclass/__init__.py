@@ -18,8 +18,8 @@ residuals ``r_m = G_m - div_m(u)`` with ``|r_m| <= l1`` (``l2 = 0``), the infimu
 certificate proves such a point exists next to the offered one (:mod:`.point`: exact balance by
 existence; :mod:`.cuts`: existence of the flows by the Gale--Hoffman cut conditions, checked with
 enclosures, for per-coordinate sets; :mod:`.flows`: explicit flows with residuals removed exactly on a
-spanning tree; :mod:`.repair`: repair on the cut conditions, re-proven; :mod:`.exact`: the verified solve
-for the equality-constrained case), so its value is a lower bound of ``P*``; verification compares it
+spanning tree; :mod:`.repair` and :mod:`.ball_repair`: repairs, re-proven; :mod:`.exact`: the verified
+solve for the equality-constrained case), so its value is a lower bound of ``P*``; verification compares it
 with ``primal_upper`` exactly as in the binary case (:mod:`robustcvx.certificate`).  ∎
 """
 
@@ -56,21 +56,22 @@ def heuristic_dual(problem: Any, W: np.ndarray, b: np.ndarray, tol: float = 1e-6
     return out
 
 
-def _bound(problem: Any, point: Any) -> tuple[float, float, str, Any]:
-    """``(value, violation, reason, slacks)``: the proven bound of ``point`` (``-inf`` when none)."""
+def _bound(problem: Any, point: Any) -> tuple[float, float, str, str | None, Any]:
+    """``(value, violation, reason, kind, data)``: the proven bound of ``point`` (``-inf`` when none) and
+    what a repair starts from: ``("cuts", (slack_out, slack_in))``, ``("flows", F)`` or ``(None, None)``."""
     K, d = problem.K, problem.d
     if problem.l2 == 0 and K <= MAX_CUT_CLASSES:
         slacks = cut_slacks(point, problem.l1, K, d)
         if slacks is not None:
             worst = -min(float(slacks[0].min(initial=0.0)), float(slacks[1].min(initial=0.0)))
             if worst <= 0:
-                return point.alpha_sum_low, 0.0, "", slacks
-            return -math.inf, worst, f"dual point infeasible by {worst:.3g} (cut conditions)", slacks
+                return point.alpha_sum_low, 0.0, "", "cuts", slacks
+            return -math.inf, worst, f"dual point infeasible by {worst:.3g} (cut conditions)", "cuts", slacks
     F = compute_flows(point, problem)
     if F is None:
-        return -math.inf, math.inf, "the flows of the dual point could not be computed", None
+        return -math.inf, math.inf, "the flows of the dual point could not be computed", None, None
     value, why = flows_bound(point, problem, F)
-    return value, (0.0 if np.isfinite(value) else math.inf), why, F
+    return value, (0.0 if np.isfinite(value) else math.inf), why, "flows", F
 
 
 def _ball_repairs(problem: Any, point: Any, F: np.ndarray, need: float) -> tuple[float, list[str]]:
@@ -133,20 +134,19 @@ def certify_multiclass(problem: Any, W: Any, b: Any, alpha: Any = None, *, claim
     if point is None:
         why_not.append(why)
     else:
-        value, infeas, why, slacks = _bound(problem, point)
+        value, infeas, why, kind, data = _bound(problem, point)
         if value > best:
             best, method = value, ("feasible" if problem.l2 == 0 else "conjugate")
         elif why:
             why_not.append(why)
-        if repair and slacks is not None and not isinstance(slacks, tuple) and best < need and problem.l2 == 0:
-            value, whys = _ball_repairs(problem, point, slacks, need)
+        if repair and kind == "flows" and best < need and problem.l2 == 0:
+            value, whys = _ball_repairs(problem, point, data, need)
             if value > best:
                 best, method = value, "repaired"
             elif whys:
                 why_not += whys
-            slacks = None
-        for _ in range(REPAIR_ROUNDS if (repair and slacks is not None and best < need) else 0):
-            new_alpha, why = _repair(problem, point, slacks[0], slacks[1], _band(point, problem))
+        for _ in range(REPAIR_ROUNDS if (repair and kind == "cuts" and best < need) else 0):
+            new_alpha, why = _repair(problem, point, data[0], data[1], _band(point, problem))
             if new_alpha is None:
                 why_not.append(why)
                 break
@@ -154,10 +154,10 @@ def certify_multiclass(problem: Any, W: Any, b: Any, alpha: Any = None, *, claim
             if point is None:
                 why_not.append(why)
                 break
-            value, _, why, slacks = _bound(problem, point)
+            value, _, why, kind, data = _bound(problem, point)
             if value > best:
                 best, method = value, "repaired"
-            if best >= need or slacks is None:
+            if best >= need or kind != "cuts":
                 break
     if best < need and repair and not problem.threat.active and problem.l1 == 0:
         value, why = exact_repair_bound(problem, offered)

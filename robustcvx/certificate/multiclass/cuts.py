@@ -69,4 +69,15 @@ def cut_slacks(point: Any, l1: float, K: int, d: int) -> tuple[np.ndarray, np.nd
     slack_out = out_cap + size - V - E
     slack_in = in_cap + size + V - E
     guard = 8 * fp.U * (np.abs(out_cap) + np.abs(in_cap) + np.abs(V) + E + size) + 8 * fp.ETA
-    return slack_out - guard, slack_in - guard
+    slack_out, slack_in = slack_out - guard, slack_in - guard
+    # when every G_mj of the set is exactly 0 (nothing flows: e.g. a class no multiplier touches), both
+    # conditions read 0 <= (a capacity >= 0) + |S| l1: they hold exactly, with the slack that capacity
+    exact = exact_cuts(point, S)
+    slack_out[exact] = (out_cap + size)[exact]
+    slack_in[exact] = (in_cap + size)[exact]
+    return slack_out, slack_in
+
+
+def exact_cuts(point: Any, S: np.ndarray) -> np.ndarray:
+    """``(cuts x d)``: the conditions whose ``sum_{m in S} G_mj`` is exactly 0 (they hold exactly)."""
+    return (S @ (~point.G_exact).astype(float)) == 0

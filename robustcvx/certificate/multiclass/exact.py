@@ -24,7 +24,45 @@ from .point import clip, trade_moves
 MAX_ROWS = 3000
 
 
+def refine(problem: Any, alpha: Any) -> np.ndarray | None:
+    """One floating-point step towards ``G = 0``, ``beta = 0`` (the smallest correction in the simplex
+    metric of :func:`.repair.simplex_correction`), so that the verified correction left is tiny."""
+    from .point import prepare
+    from .repair import balance_columns, simplex_correction
+
+    point, _ = prepare(problem, alpha)
+    if point is None:
+        return None
+    J = np.flatnonzero(~constant_features(problem))
+    K = problem.K
+    if (K - 1) * (J.size + 1) > MAX_ROWS:
+        return None
+
+    class Rows:
+        def block(self, idx: np.ndarray) -> np.ndarray:
+            (_, Xc), = blocks(problem, idx)
+            dm = balance_columns(problem, idx)                       # (b, K, K-1): [y_i = m] - [k = m]
+            cut = (dm[:, :, :, None] * Xc[:, J][:, None, None, :]).reshape(idx.size, K, -1)
+            return np.concatenate([cut, dm], axis=2)
+
+    r = -np.concatenate([point.G[:K - 1, J].ravel(), point.beta[:K - 1]])
+    out, _ = simplex_correction(problem, point, Rows(), r)
+    return out
+
+
 def exact_repair_bound(problem: Any, alpha: Any) -> tuple[float | None, str]:
+    """The verified bound of ``alpha`` (refined first, when that helps)."""
+    value, why = _exact_repair_bound(problem, alpha)
+    if value is None:
+        refined = refine(problem, alpha)
+        if refined is not None:
+            value2, _ = _exact_repair_bound(problem, refined)
+            if value2 is not None:
+                return value2, ""
+    return value, why
+
+
+def _exact_repair_bound(problem: Any, alpha: Any) -> tuple[float | None, str]:
     a, c_low = clip(problem, alpha)
     K, n, y = problem.K, problem.n, problem.y
     J = np.flatnonzero(~constant_features(problem))

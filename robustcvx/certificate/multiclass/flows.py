@@ -128,7 +128,8 @@ def flows_bound(point: Any, problem: Any, F: np.ndarray, root: int = 0) -> tuple
                 nf = fp.norm_up(F[e], p)
             ball_room[e] = fp.down(radius - nf, 1)
     R = point.G - divergence(F, K)
-    R_err = point.G_err + fp.up(np.abs(point.G) + np.abs(F).sum(axis=0)[None, :] * 2, K + 2) * (4 * K * fp.U)
+    size = np.abs(point.G) + np.abs(F).sum(axis=0)[None, :] * 2
+    R_err = point.G_err + np.where(size == 0, 0.0, fp.up(size, K + 2) * (4 * K * fp.U))   # exact zeros stay exact
     l1, l2 = problem.l1, problem.l2
     v = np.maximum(np.abs(R) + R_err - l1, 0.0)
     if l2 > 0:

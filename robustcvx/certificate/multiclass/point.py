@@ -41,6 +41,7 @@ class Point:
     G: np.ndarray               # K x d (centred)
     G_err: np.ndarray
     G_round: np.ndarray         # the rounding part of G_err (without the balance shift's effect)
+    G_exact: np.ndarray         # K x d: G_mj is exactly 0 (every enclosure of it is {0})
     sets: dict                  # (a, k) -> the dual set U_ak (lower bounds)
 
 
@@ -124,17 +125,21 @@ def prepare(problem: Any, alpha: Any) -> tuple[Point | None, str]:
     A[np.arange(n), problem.y] = a.sum(axis=1)
     G = np.zeros((K, problem.d))
     mag = np.zeros((K, problem.d))
+    touched = np.zeros((K, problem.d))        # how many products A_im x_ij are not exactly 0
     with np.errstate(all="ignore"):
         for idx, Xc in blocks(problem, np.flatnonzero(np.abs(A).sum(axis=1))):
             G += A[idx].T @ Xc
             mag += np.abs(A[idx]).T @ np.abs(Xc)
-        err = fp.dot_error(mag, n) * 3.0
+            touched += (A[idx] != 0).T.astype(float) @ (Xc != 0).astype(float)
+        # a G_mj all of whose products are exactly 0 is exactly 0, without rounding error (a class no multiplier
+        # touches, a feature that is 0 wherever one does): the enclosure is {0}
+        err = np.where(touched == 0, 0.0, fp.dot_error(mag, n) * 3.0)
         rounding = err.copy()
         for m, (_, shift) in plan.items():
             xmax = np.zeros(problem.d)
             for _, Xc in blocks(problem, shift.rows):
                 xmax = np.maximum(xmax, np.abs(Xc).max(axis=0))
-            grow = fp.up(shift.amount * xmax, 2)
+            grow = np.where(xmax == 0, 0.0, fp.up(shift.amount * xmax, 2))
             err[m] += grow
             err[ref] += grow
     moved = {pair: sh for pair, sh in plan.values()}
@@ -157,7 +162,7 @@ def prepare(problem: Any, alpha: Any) -> tuple[Point | None, str]:
                 if sh.direction < 0:
                     s_low = max(s_low - sh.amount * (1 + 4 * fp.U), 0.0)
             sets[(ca, k)] = problem.threat.dual_set(col, Xa, ones, s_low, shift)
-    return Point(a, c_low, asum, low, beta, ref, G, err, rounding, sets), ""
+    return Point(a, c_low, asum, low, beta, ref, G, err, rounding, (err == 0) & (G == 0), sets), ""
 
 
 def trade_moves(problem: Any, a: np.ndarray, c_low: np.ndarray

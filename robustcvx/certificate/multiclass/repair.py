@@ -25,9 +25,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.linalg
 
 from ..centred import blocks
-from .cuts import cut_masks
+from .cuts import cut_masks, exact_cuts
 
 MAX_ROWS = 3000
 BLOCK_ENTRIES = 1 << 22       # samples x classes x rows held at once
@@ -40,8 +41,9 @@ def repair(problem: Any, point: Any, slack_out: np.ndarray, slack_in: np.ndarray
     S = cut_masks(K)
     viol = max(float(-slack_out.min(initial=0.0)), float(-slack_in.min(initial=0.0)), 0.0)
     kappa = 2 * viol + 16 * float(point.G_round.max(initial=0.0)) + 1e-300
-    cs_o, js_o = np.nonzero(slack_out < band)
-    cs_i, js_i = np.nonzero(slack_in < band)
+    exact = exact_cuts(point, S)                  # they hold whatever the repair does to other multipliers
+    cs_o, js_o = np.nonzero((slack_out < band) & ~exact)
+    cs_i, js_i = np.nonzero((slack_in < band) & ~exact)
     cs, js = np.concatenate([cs_o, cs_i]), np.concatenate([js_o, js_i])
     sg = np.concatenate([np.ones(cs_o.size), -np.ones(cs_i.size)])
     if cs.size + K - 1 > MAX_ROWS:
@@ -91,9 +93,10 @@ def simplex_correction(problem: Any, point: Any, rows: Any, r: np.ndarray, flows
     if not np.isfinite(M).all():
         return None, "the repair system overflows"
     scale = np.sqrt(np.maximum(np.diag(M), 1e-300))
-    try:
-        z = np.linalg.lstsq(M / scale[:, None] / scale[None, :], r / scale, rcond=1e-13)[0] / scale
-    except np.linalg.LinAlgError:
+    try:      # gelsy (QR with pivoting) is much faster than the SVD for the thousands of rows of image data
+        z = scipy.linalg.lstsq(M / scale[:, None] / scale[None, :], r / scale, cond=1e-13,
+                               lapack_driver="gelsy")[0] / scale
+    except (np.linalg.LinAlgError, ValueError):
         return None, "the repair system is singular"
     rows.multipliers = z * sc2
     out = a.copy()
