@@ -1,23 +1,20 @@
 r"""Projected-gradient attacks written with autograd, independent of the closed forms.
 
-The same step loop (:mod:`.pgd`) serves adversarial training (float32 minibatches: FGSM and PGD) and evaluation
-(:func:`pgd_accuracy`, float64).  The attacker minimises the margin ``y f(x + delta)`` over the
-threat set ``Delta(x)`` of a :class:`~robustcvx.threats.Threat`, so it ascends every
-margin-monotone loss, the hinge included, and never stalls on a zero hinge gradient.  Each step
-is the threat's steepest-ascent step followed by its exact Euclidean projection::
-
-    delta <- Proj_{Delta(x)}(delta + threat.torch_ascent(g, alpha)),   g = -grad_delta y f(x + delta)
-
-(``l_inf``: ``alpha sign(g)`` then a clip, inside the box when there is one; ``l_2``: ``alpha g /
-||g||_2`` then a rescale; ``l_1``: ``alpha`` on the largest ``|g_k|`` then the sort-based
-projection onto the ``l_1`` ball).
+The same step loop (:mod:`.pgd`) serves adversarial training (float32 minibatches: FGSM and PGD)
+and evaluation (:func:`pgd_margins`, :func:`pgd_accuracy`, float64).  A binary model's attack
+minimises the margin ``y f(x + delta)``; a ``K``-class model's attack minimises ``f_y - max_{k != y}
+f_k`` (:mod:`.attack_multiclass`: every competing class in turn, or untargeted).  Each step is the
+threat's steepest-ascent step followed by its exact Euclidean projection (``l_inf``: ``alpha
+sign(g)`` then a clip, inside the box when there is one; ``l_2``: ``alpha g / ||g||_2`` then a
+rescale; ``l_1``: ``alpha`` on the largest ``|g_k|`` then the sort-based projection onto the ``l_1``
+ball).
 
 The first start is ``delta = 0``, the others uniform in the threat set
 (``threat.torch_random_start``).  With the default step ``2.5 epsilon / steps`` the zero start of
 a *linear* model reaches the exact worst case (a corner of the box, the point
-``-eps y w / ||w||_2``, the vertex ``-eps y sign(w_k) e_k``), so the accuracy under attack equals
-the exact certified accuracy; :func:`pgd_accuracy` computes it without using the closed forms,
-and callers compare the two.
+``-eps y w / ||w||_2``, the vertex ``-eps y sign(w_k) e_k``; for ``K`` classes the same for each
+competing class), so the accuracy under attack equals the exact certified accuracy;
+:func:`pgd_accuracy` computes it without using the closed forms, and callers compare the two.
 """
 
 from __future__ import annotations
@@ -27,11 +24,12 @@ from typing import Any
 import numpy as np
 
 from ..certify import threat_family
-from ..linear import as_linear, check_dimension
+from ..linear import as_linear, as_multiclass, check_dimension, is_multiclass
+from ..pairs import class_indices
 from ..threats import Threat
 from ..validation import check_choice, check_epsilon, check_features, check_integer, check_number, check_pm1_labels
 from ._torch import import_torch, num_threads, resolve_device
-from .attack_multiclass import block_margins, check_class_indices, module_classes, multiclass_linear
+from .attack_multiclass import block_margins, module_classes
 from .config import TARGETS, AttackConfig
 from .pgd import attack_batch, default_step_size
 
@@ -42,7 +40,8 @@ DEFAULT_TARGETS = AttackConfig.targets
 
 # ----------------------------------------------------------------------------- evaluation
 class _Scorer:
-    """The scores of a model on a block: ``K == 1`` (binary: one score per row) or ``K >= 2`` classes."""
+    """The scores of a model on a block: ``K == 1`` (binary: one score per row) or ``K >= 2`` classes
+    (``classes``: the label of each score row, ``0..K-1`` unless the model names them)."""
 
     def __init__(self, model: Any, X: Any, device: str) -> None:
         torch = import_torch()
@@ -52,21 +51,27 @@ class _Scorer:
             module = model.to(device)
             row = X[:1].toarray() if hasattr(X, "tocsr") else X[:1]
             self.K = module_classes(module, torch.tensor(row, dtype=self.dtype, device=device))
+            self.classes = np.arange(self.K)
             self.score = (lambda z: module(z).reshape(-1)) if self.K == 1 else module
             return
         self.dtype = torch.float64
-        pair = multiclass_linear(model)
-        if pair is None:
+        if not is_multiclass(model):
             w, b = as_linear(model)
             check_dimension(w, X)
             wt = torch.as_tensor(w, dtype=torch.float64, device=device)
             self.K, self.score = 1, (lambda z: z @ wt + b)
             return
-        W, b = pair
+        W, b, self.classes = as_multiclass(model)
         check_dimension(W[0], X)
         Wt = torch.as_tensor(W, dtype=torch.float64, device=device)
         bt = torch.as_tensor(b, dtype=torch.float64, device=device)
         self.K, self.score = W.shape[0], (lambda z: z @ Wt.T + bt)
+
+    def labels(self, y: Any, n: int) -> np.ndarray:
+        """Binary: labels -1/+1; ``K`` classes: the row of each label among the model's classes."""
+        if self.K == 1:
+            return check_pm1_labels(y, n)
+        return class_indices(y, self.classes, n)
 
 
 def pgd_margins(model: Any, X: Any, y: Any, epsilon: float, norm: object = "inf", box: object = None, *,
@@ -81,18 +86,16 @@ def pgd_margins(model: Any, X: Any, y: Any, epsilon: float, norm: object = "inf"
     blocks of rows).  ``restarts`` is the number of starts: the first
     from ``delta = 0``, the others uniform in the threat set.  ``model``: a ``(w, b)`` pair, an
     estimator with ``coef_``/``intercept_``, a dict, or a ``torch.nn.Module`` returning one score
-    per row (labels ``y`` in ``{-1, +1}``); or the same with ``K >= 2`` score rows (``coef`` of shape
-    ``(K, d)``, a module returning ``B x K`` scores) and labels ``y`` in ``0..K-1``, attacked as
+    per row (labels ``y`` in ``{-1, +1}``); or a multiclass model (:func:`robustcvx.linear.is_multiclass`:
+    ``coef`` of shape ``(K, d)``, ``(W, b, classes)``, an estimator with ``classes_``; or a module returning
+    ``B x K`` scores) with labels among its classes (``0..K-1`` unless it names them), attacked as
     :mod:`.attack_multiclass` describes (``targets``: ``all`` or ``max``).
     """
     X = check_features(X, sparse=True)
     targets = check_choice(targets, "attack targets", TARGETS)
     device = resolve_device(device)
     scorer = _Scorer(model, X, device)
-    if scorer.K == 1:
-        y = check_pm1_labels(y, X.shape[0])
-    else:
-        y = check_class_indices(y, X.shape[0], scorer.K)
+    y = scorer.labels(y, X.shape[0])
     threat = threat_family(norm, box, check_epsilon(epsilon))
     threat.check_data(X)
     steps = check_integer(steps, "pgd steps", minimum=1)

@@ -25,59 +25,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
-from ..errors import DataError, ModelFileError
 from ..threats import Threat
 from ._torch import import_torch
 from .pgd import attack_batch
-
-
-def check_class_indices(y: Any, n: int, n_classes: int, name: str = "y") -> np.ndarray:
-    """Class indices ``0..n_classes-1`` (int64, 1-D, length ``n``); classes may be absent (evaluation)."""
-    try:
-        arr = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise DataError(f"{name} must hold class indices 0..{n_classes - 1}") from None
-    if arr.ndim == 2 and 1 in arr.shape:
-        arr = arr.reshape(-1)
-    if arr.ndim != 1 or arr.shape[0] != n:
-        raise DataError(f"X has {n} samples but {name} has shape {np.shape(y)}: give one class index per sample")
-    if not (np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)) and (arr.size == 0 or arr.min() >= 0)):
-        raise DataError(f"{name} must hold class indices 0..{n_classes - 1} (integers >= 0)")
-    if arr.size and arr.max() >= n_classes:
-        raise DataError(f"{name} has class index {int(arr.max())} but the model has {n_classes} classes "
-                        f"(indices 0..{n_classes - 1})")
-    return np.ascontiguousarray(arr.astype(np.int64))
-
-
-def multiclass_linear(model: Any) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(W (K x d), b (K,))`` of a linear model with ``K >= 2`` score rows, or ``None`` for a binary one.
-
-    Accepts what :func:`robustcvx.linear.as_linear` accepts: a ``(W, b)`` pair, an object with
-    ``coef_``/``intercept_`` (an estimator, an :class:`~robustcvx.baselines.Iterate`, a compare row),
-    or a dict with ``coef``/``intercept``.
-    """
-    if isinstance(model, dict):
-        W, b = model.get("coef"), model.get("intercept")
-    elif hasattr(model, "coef_") and hasattr(model, "intercept_"):
-        W, b = model.coef_, model.intercept_
-    elif isinstance(model, (tuple, list)) and len(model) == 2:
-        W, b = model
-    else:
-        return None
-    try:
-        W = np.asarray(W, dtype=np.float64)
-        b = np.asarray(b, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError):
-        return None
-    if W.ndim != 2 or W.shape[0] < 2:
-        return None
-    if b.shape != (W.shape[0],):
-        raise ModelFileError(f"a {W.shape[0]}-class model needs one intercept per class, got {b.size}")
-    if not (np.isfinite(W).all() and np.isfinite(b).all()):
-        raise ModelFileError("model coef/intercept contain NaN or inf")
-    return W, b
 
 
 def module_classes(model: Any, x: Any) -> int:

@@ -14,11 +14,8 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..certify import certified_accuracy
-from ..errors import DataError
 from ..estimator import LinearClassifierMethods
 from ..problems import MulticlassHingeProblem, RobustHingeProblem
 from .config import BaselineConfig
@@ -85,6 +82,7 @@ class SGDHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstimator
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
+        tags.classifier_tags.multi_class = True
         return tags
 
     def _config(self) -> BaselineConfig:
@@ -98,14 +96,12 @@ class SGDHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstimator
 
         cfg = self._config()  # validate options before touching the data
         X, y = validate_data(self, X, y, dtype=np.float64)
-        check_classification_targets(y)
-        if np.unique(y).size > 2:
-            self.classes_, index = np.unique(y, return_inverse=True)
-            problem = MulticlassHingeProblem(X, index, self.epsilon, self.norm, self.box, l1=self.l1, l2=self.l2,
+        labels = self._fit_classes(y, multiclass=True)
+        if self.classes_.size > 2:
+            problem = MulticlassHingeProblem(X, labels, self.epsilon, self.norm, self.box, l1=self.l1, l2=self.l2,
                                              n_classes=self.classes_.size)
         else:
-            signed = self._fit_classes(y)
-            problem = RobustHingeProblem(X, signed, self.epsilon, self.norm, self.box, l1=self.l1, l2=self.l2)
+            problem = RobustHingeProblem(X, labels, self.epsilon, self.norm, self.box, l1=self.l1, l2=self.l2)
         res = train_baseline(problem, cfg, optimum=self.optimum)
         model = res.last if res.averaged is None else res.averaged
         self.coef_ = np.asarray(model.coef).reshape(-1, X.shape[1])
@@ -117,51 +113,6 @@ class SGDHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstimator
         self.problem_params_ = problem.describe()
         return self
 
-    # ------------------------------------------------------------ K classes
-    @property
-    def _multiclass(self) -> bool:
-        check_is_fitted(self)
-        return len(self.classes_) > 2
-
-    def _model(self) -> tuple:
-        """``(w, b)`` (binary) or ``(W, b, classes_)`` (``K`` classes) for :mod:`robustcvx.certify`."""
-        if self._multiclass:
-            return self.coef_, self.intercept_, self.classes_
-        return self.coef_[0], self.intercept_[0]
-
-    def _labels(self, y: Any) -> np.ndarray:
-        """Binary: labels -1/+1; ``K`` classes: the labels themselves (checked against ``classes_``)."""
-        if not self._multiclass:
-            return self._signed(y)
-        y = np.asarray(y)
-        if not np.isin(y, self.classes_).all():
-            raise DataError(f"y has labels outside the fitted classes {self.classes_.tolist()}")
-        return y
-
-    def decision_function(self, X: Any) -> np.ndarray:
-        """``w.x + b`` (binary: positive for ``classes_[1]``), or the ``K`` scores ``(n, K)``."""
-        if not self._multiclass:
-            return super().decision_function(X)
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64, accept_sparse="csr")
-        return np.asarray(X @ self.coef_.T) + self.intercept_[None, :]
-
-    def predict(self, X: Any) -> np.ndarray:
-        """``classes_[argmax_k f_k(x)]`` (binary: ``classes_[1]`` where ``w.x + b > 0``)."""
-        if not self._multiclass:
-            return super().predict(X)
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
-
-    def certified_accuracy(self, X: Any, y: Any, epsilon: Any = None, norm: Any = None, box: Any = "fit") -> Any:
-        """Exact certified accuracy on ``(X, y)`` (defaults: the fitted epsilon, norm and box)."""
-        if not self._multiclass:
-            return super().certified_accuracy(X, y, epsilon, norm, box)
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64, accept_sparse="csr")
-        return certified_accuracy(self._model(), X, self._labels(y), self.epsilon if epsilon is None else epsilon,
-                                  self.norm if norm is None else norm,
-                                  self.box if (isinstance(box, str) and box == "fit") else box)
-
     def pgd_accuracy(self, X: Any, y: Any, epsilon: Any = None, norm: Any = None, box: Any = "fit",
                      **kwargs: Any) -> float:
         """Accuracy under the autograd PGD attack (:func:`robustcvx.baselines.pgd_accuracy`)."""
@@ -169,7 +120,8 @@ class SGDHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstimator
 
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        return pgd_accuracy(self._model(), X, self._labels(y), self.epsilon if epsilon is None else epsilon,
+        model, labels = self._model_and_labels(y)
+        return pgd_accuracy(model, X, labels, self.epsilon if epsilon is None else epsilon,
                             self.norm if norm is None else norm,
                             self.box if (isinstance(box, str) and box == "fit") else box, **kwargs)
 

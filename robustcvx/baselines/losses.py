@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputTypeError
 from ..problems import MulticlassHingeProblem, RobustHingeProblem
 
 
@@ -157,8 +158,6 @@ def linear_model(problem: Any) -> BinaryModel:
         return MulticlassModel(problem)
     if isinstance(problem, RobustHingeProblem):
         return BinaryModel(problem)
-    from ..errors import InputTypeError
-
     raise InputTypeError("problem must be a robustcvx.problems.RobustHingeProblem or MulticlassHingeProblem")
 
 

@@ -23,12 +23,10 @@ def softmax_objective(problem: Any, coef: Any, intercept: Any) -> float:
     if isinstance(problem, MulticlassHingeProblem):
         S = problem.scores(coef, intercept)
         ce = logsumexp(S, axis=1) - S[np.arange(problem.n), problem.y]
-        reg = problem.regularizer(coef)
     else:
         ce = np.logaddexp(0.0, -problem.margins(coef, intercept))
-        reg = problem.regularizer(coef)
     mean = float(np.mean(ce)) if not problem.weighted else float(problem.weights @ ce)
-    return mean + reg
+    return mean + problem.regularizer(coef)
 
 
 def training_objective(problem: Any, loss: str, coef: Any, intercept: Any) -> float:

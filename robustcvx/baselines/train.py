@@ -35,9 +35,9 @@ import numpy as np
 from .. import metrics
 from ..certify import certified_accuracy
 from ..errors import DataError, InputTypeError, RobustCVXError
+from ..pairs import class_indices
 from ..validation import check_features, check_pm1_labels
 from ._torch import deterministic, import_torch, num_threads, resolve_device, synchronize
-from .attack_multiclass import check_class_indices
 from .averaging import IterateAverage
 from .batches import Batches
 from .config import BaselineConfig
@@ -57,22 +57,19 @@ def evaluate_model(problem: Any, w: np.ndarray, b: Any, X: Any, y: np.ndarray, o
     ``training_objective`` (what the run minimises: the objective itself for the hinge, the
     cross-entropy objective for ``softmax``), and on ``(X, y)``: ``accuracy``, ``certified_accuracy``
     (exact, the problem's threat), ``l1_norm``, ``nonzeros`` and ``significant_weights``
-    (:mod:`robustcvx.metrics`, over every weight of a ``K``-class model).  A ``K``-class model's clean
-    accuracy is its certified accuracy at radius 0 (the fraction with ``f_y > max_{k != y} f_k``)."""
+    (:mod:`robustcvx.metrics`, over every weight of a ``K``-class model, whose labels ``y`` are the
+    class indices ``0..K-1``)."""
     obj = problem.objective(w, b)
     gap = None if optimum is None else float(obj - optimum)
     threat = problem.threat
-    if np.ndim(w) == 2:
-        clean = float(certified_accuracy((w, b), X, y, 0.0, threat))
-    else:
-        clean = metrics.accuracy(w, b, X, y)
+    model = (w, b, np.arange(np.shape(w)[0])) if np.ndim(w) == 2 else (w, b)   # K classes: y indexes the rows
     return {
         "objective": obj,
         "gap": gap,
         "rel_gap": relative_gap(gap, optimum),
         "training_objective": obj if loss == "hinge" else training_objective(problem, loss, w, b),
-        "accuracy": clean,
-        "certified_accuracy": float(certified_accuracy((w, b), X, y, threat.epsilon, threat)),
+        "accuracy": metrics.accuracy(w, b, X, y),
+        "certified_accuracy": float(certified_accuracy(model, X, y, threat.epsilon, threat)),
         "l1_norm": metrics.l1_norm(w),
         "nonzeros": metrics.nonzeros(w),
         "significant_weights": metrics.significant_weights(w),
@@ -97,7 +94,7 @@ def _eval_split(problem: Any, model: BinaryModel, eval_data: tuple[Any, Any] | N
     if X.shape[1] != problem.d:
         raise DataError(f"eval_data X has {X.shape[1]} features but the problem has {problem.d}")
     if model.multiclass:
-        return X, check_class_indices(eval_data[1], X.shape[0], problem.K, "eval_data y")
+        return X, class_indices(eval_data[1], np.arange(problem.K), X.shape[0], "eval_data y")
     return X, check_pm1_labels(eval_data[1], X.shape[0], "eval_data y")
 
 

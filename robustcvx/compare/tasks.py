@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ..baselines.attack_multiclass import check_class_indices
 from ..errors import DataError, InputTypeError
+from ..pairs import class_indices
 from ..problems import MulticlassHingeProblem, RobustHingeProblem
 from ..validation import check_features, check_pm1_labels
 
@@ -67,7 +67,7 @@ def as_task(task: Any) -> Any:
             raise DataError("y must hold numeric labels: -1/+1, or class indices 0..K-1") from None
         K = _array_classes(y[0])
         if K > 2:
-            y = [check_class_indices(v, x.shape[0], K, name) for v, x, name in zip(y, X, ("y", "y_test"))]
+            y = [class_indices(v, np.arange(K), x.shape[0], name) for v, x, name in zip(y, X, ("y", "y_test"))]
         return ArrayTask(*[v for pair in zip(X, y) for v in pair], n_classes=K)
     raise InputTypeError("task must be a BinaryTask or MulticlassTask (robustcvx.data.load_task), (X, y) or "
                          "(X, y, X_test, y_test)")
@@ -95,5 +95,5 @@ def evaluation_split(task: Any, problem: Any) -> tuple[Any, np.ndarray, str]:
     if X.shape[1] != problem.d:
         raise DataError(f"the {split} split has {X.shape[1]} features but the training split has {problem.d}")
     if isinstance(problem, MulticlassHingeProblem):
-        return X, check_class_indices(y, X.shape[0], problem.K, f"the {split} labels"), split
+        return X, class_indices(y, np.arange(problem.K), X.shape[0], f"the {split} labels"), split
     return X, check_pm1_labels(y, X.shape[0], f"the {split} labels"), split
