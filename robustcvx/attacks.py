@@ -66,8 +66,7 @@ class WorstCaseAttack:
         y = self.labels(X, y)
         self.threat.check_data(X)
         X_adv = (X.toarray() if hasattr(X, "toarray") else X) + self.perturbation(X, y)
-        if self.box is not None:                 # rounding of x + delta must not leave the box
-            np.clip(X_adv, self.box[0], self.box[1], out=X_adv)
+        self.threat.clip_to_domain(X_adv)        # rounding of x + delta must not leave the box
         return X_adv
 
     def __repr__(self) -> str:

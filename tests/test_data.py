@@ -343,7 +343,8 @@ def test_mnist_download_failure_and_success_paths(tmp_path: Path, monkeypatch: p
     import robustcvx.data.images as images
 
     calls = []
-    monkeypatch.setattr(images, "download", lambda ds, root: calls.append((ds.key, root)) or "download failed (offline?)")
+    monkeypatch.setattr(images, "download",
+                        lambda ds, root: calls.append((ds.key, root)) or "download failed (offline?)")
     task = load_task("mnist:1,0", data_dir=tmp_path)
     assert calls == [("MNIST", tmp_path)] and task.name == "mnist-sample:1,0"
     assert "download failed (offline?)" in task.notes[0] and "(mnist-sample:1,0)" in task.notes[0]
@@ -515,7 +516,8 @@ def test_npz_file_errors(tmp_path: Path) -> None:
 
 
 def test_npz_wrong_class_in_test_split(tmp_path: Path) -> None:
-    path = _npz(tmp_path / "t.npz", X_train=np.ones((4, 1)), y_train=[0, 1, 2, 2], X_test=np.ones((2, 1)), y_test=[2, 2])
+    path = _npz(tmp_path / "t.npz", X_train=np.ones((4, 1)), y_train=[0, 1, 2, 2], X_test=np.ones((2, 1)),
+                y_test=[2, 2])
     with expect("test split has no examples of classes 0, 1"):
         load_task(f"npz:{path}:0,1")
 

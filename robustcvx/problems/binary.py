@@ -118,7 +118,7 @@ class RobustHingeProblem:
     @property
     def uses_box(self) -> bool:
         """True when the box changes the problem (a box with ``epsilon = 0`` does not)."""
-        return self.box is not None and self.epsilon > 0
+        return self.threat.active and not self.threat.uniform        # per-sample costs: the box
 
     @property
     def is_lp(self) -> bool:

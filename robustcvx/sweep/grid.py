@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..errors import OptionError
-from ..threats import parse_norm
+from ..threats import accepts_box, parse_norm
 from ..validation import check_box, check_epsilons, check_number
 
 #: methods a cell can run: the exact optimum or one of the PyTorch baselines
@@ -105,6 +105,6 @@ class SweepConfig:
                 for e in eps:
                     for m in dict.fromkeys(methods):
                         for seed in ([0] if m == "exact" else seeds):
-                            out.append(Cell(spec, norm, e, m, seed, box if norm == "inf" else None, l1, l2,
+                            out.append(Cell(spec, norm, e, m, seed, box if accepts_box(norm) else None, l1, l2,
                                             int(self.epochs), lr, int(self.batch_size)))
         return out

@@ -56,6 +56,11 @@ class Threat(ABC):
         """True when the penalty is piecewise linear (the problem is an LP without ``l2``)."""
         return self.dual in ("1", "inf") or not self.active
 
+    def clip_to_domain(self, X: np.ndarray) -> np.ndarray:
+        """``X`` clipped into the data domain the threat keeps perturbed inputs in (in place; a ball has
+        none): removes the rounding of ``x + delta`` past the box."""
+        return X
+
     @property
     def size_polyhedral(self) -> bool:
         """True when the size ``||w||_q`` that the max-margin tie-break minimises is piecewise linear (an LP
@@ -189,6 +194,14 @@ class Threat(ABC):
     #: scalar ``eps sum alpha`` for every feature) or "budget" (``beta_j >= 0``, ``sum beta <=
     #: eps sum alpha``); ``None`` for threats the LP solver cannot take.
     lp_slack: str | None = None
+
+    # ------------------------------------------------------------------ conic working-set master
+    #: how the conic master (:mod:`robustcvx.solvers.conic`) writes ``t >= ||w||_q``, the size of
+    #: ``w`` in the uniform penalty ``epsilon ||w||_q``: "sum" (``q = 1``: ``t >= sum_j u_j`` with
+    #: ``u_j >= |w_j|``), "max" (``q = inf``: ``t >= |w_j|`` for every ``j``), "soc" (``q = 2``:
+    #: ``(t, w)`` in the second-order cone); ``None`` when the penalty is not ``epsilon`` times a
+    #: norm of ``w`` (per-sample costs).
+    cone_form: str | None = None
 
     def lp_coefficients(self, Xb: np.ndarray, yb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(a+, a-)``: per-sample coefficients of the LP dual rows ``sum_i alpha_i a+-_ij <= l1 + beta_j``

@@ -48,6 +48,7 @@ class LinfBallInBox(Threat):
 
     norm, dual = "inf", "1"
     uniform = False
+    cone_form = None          # per-sample costs, not epsilon times a norm of w
 
     def __init__(self, epsilon: float = 0.0, box: Any = (0.0, 1.0)) -> None:
         super().__init__(epsilon)
@@ -182,6 +183,9 @@ class LinfBallInBox(Threat):
             Ap = Ap - fp.up(shift.amount * top_p, 2)
             Am = Am - fp.up(shift.amount * top_m, 2)
         return BoxSet(Ap, Am)
+
+    def clip_to_domain(self, X: np.ndarray) -> np.ndarray:
+        return np.clip(X, self.box[0], self.box[1], out=X)
 
     def interval_costs(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         Cp, Cm = self.costs(X, np.ones(X.shape[0]))

@@ -94,6 +94,24 @@ class BallSet:
         """True when every point within ``err`` (coordinatewise) of ``v`` lies in ``U`` (rigorous)."""
         return fp.norm_up(np.abs(v) + err, self.p) <= self.s
 
+    @property
+    def kinked(self) -> bool:
+        """True when the norm ``||.||_p`` has a kink wherever a coordinate is 0 (``p = 1``): first-order
+        models of it hold only on a fixed support."""
+        return self.p == "1"
+
+    def norm_gradient(self, f: np.ndarray) -> tuple[float, np.ndarray]:
+        """``(||f||_p, a (sub)gradient of ||.||_p at f)`` in floating point (for repairs, not proofs)."""
+        if self.p == "2":
+            nrm = float(np.linalg.norm(f))
+            return nrm, (f / nrm if nrm > 0 else np.zeros_like(f))
+        if self.p == "1":
+            return float(np.abs(f).sum()), np.sign(f)
+        j = int(np.argmax(np.abs(f)))
+        g = np.zeros_like(f)
+        g[j] = np.sign(f[j])
+        return float(abs(f[j])), g
+
     def exact_feasible(self, g_parts: list[np.ndarray], s_parts: list[np.ndarray], l1: float) -> bool | None:
         """Whether ``g`` lies in ``U'`` *exactly*, from floats whose exact column sums are ``g_j``
         (``g_parts``) and whose exact sum is ``eps sum alpha`` (``s_parts``); ``None`` when this set

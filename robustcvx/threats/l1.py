@@ -18,6 +18,7 @@ from .ball import NormBall
 class L1Ball(NormBall):
     norm, dual = "1", "inf"
     _lp_slack = "budget"
+    cone_form = "max"
 
     def dual_norm(self, w: np.ndarray) -> float:
         return float(np.abs(w).max(initial=0.0))

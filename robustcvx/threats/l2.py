@@ -18,6 +18,7 @@ from .ball import NormBall
 class L2Ball(NormBall):
     norm, dual = "2", "2"
     _lp_slack = None
+    cone_form = "soc"
 
     def dual_norm(self, w: np.ndarray) -> float:
         return fp.norm2(w)

@@ -17,6 +17,7 @@ from .ball import NormBall
 class LinfBall(NormBall):
     norm, dual = "inf", "1"
     _lp_slack = "shared"
+    cone_form = "sum"
 
     def dual_norm(self, w: np.ndarray) -> float:
         return float(np.abs(w).sum())

@@ -31,18 +31,6 @@ from .repair import MAX_ROWS, balance_columns, simplex_correction
 SUPPORT_REL = 1e-6     # l_1 flows: entries below this fraction of the largest flow are taken as 0
 
 
-def _norm_gradient(f: np.ndarray, p: str) -> tuple[float, np.ndarray]:
-    if p == "2":
-        nrm = float(np.linalg.norm(f))
-        return nrm, (f / nrm if nrm > 0 else np.zeros_like(f))
-    if p == "1":
-        return float(np.abs(f).sum()), np.sign(f)
-    j = int(np.argmax(np.abs(f)))
-    g = np.zeros_like(f)
-    g[j] = np.sign(f[j])
-    return float(abs(f[j])), g
-
-
 def _orient(pair: tuple[int, int], m: int) -> float:
     """``+1`` when class ``m`` is the tail of the edge (its flow leaves ``m``), ``-1`` the head, else 0."""
     return 1.0 if pair[0] == m else (-1.0 if pair[1] == m else 0.0)
@@ -55,8 +43,8 @@ def ball_repair(problem: Any, point: Any, F: np.ndarray, root: int, band_rel: fl
     K, d, l1 = problem.K, problem.d, problem.l1
     pairs = _pairs(K)
     F = np.array(F, dtype=float)
-    p = _capacity(point, *pairs[0], d)[1][0] if pairs else "2"
-    if p == "1":
+    kinked = bool(pairs) and point.sets[pairs[0]].kinked
+    if kinked:
         # the l_1 norm has a kink wherever a flow is 0: flows move only on their supports, and (l1 = 0) the
         # star flows' other coordinates are held at 0 by rows of their own
         tiny = SUPPORT_REL * float(np.abs(F).max(initial=0.0))
@@ -75,7 +63,7 @@ def ball_repair(problem: Any, point: Any, F: np.ndarray, root: int, band_rel: fl
         kind, cap = _capacity(point, a, k, d)
         if kind != "ball":
             return None, "the ball repair needs norm-ball pair sets"
-        nrm, grad = _norm_gradient(F[e], cap[0])
+        nrm, grad = point.sets[(a, k)].norm_gradient(F[e])
         edges.append((nrm - cap[1], grad))
     viol = max([v for v, _ in edges] + [float((np.abs(R) - l1).max(initial=0.0)) if l1 > 0 else 0.0, 0.0])
     kappa = 2 * viol + 16 * K * float(point.G_round.max(initial=0.0)) * max(d, 1) + 1e-300
@@ -97,7 +85,7 @@ def ball_repair(problem: Any, point: Any, F: np.ndarray, root: int, band_rel: fl
             if v > -band:
                 rows.append(("star", (e, m, sigma_m, grad), v, -kappa - v))
                 flow_parts.append(through(m, sigma_m, grad))
-            if p == "1":
+            if kinked:
                 for j in np.flatnonzero(~support[e]):
                     unit = np.zeros(d)
                     unit[j] = 1.0

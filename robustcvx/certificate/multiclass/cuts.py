@@ -39,10 +39,10 @@ def pair_intervals(point: Any, K: int, d: int) -> tuple[np.ndarray, np.ndarray] 
     """``(LO, HI)`` (``K x K x d``) of the pair sets, or None when a set is not a box per coordinate."""
     LO, HI = np.zeros((K, K, d)), np.zeros((K, K, d))
     for (a, k), dset in point.sets.items():
-        box = dset.interval(d)
-        if box is None:
+        bounds = dset.interval(d)
+        if bounds is None:
             return None
-        LO[a, k], HI[a, k] = box
+        LO[a, k], HI[a, k] = bounds
     return LO, HI
 
 

@@ -1,4 +1,4 @@
-"""The fast working-set solver: agreement with the cvxpy reference, certificates, warm starts."""
+"""The working-set LP solver (``fast``): agreement with the references, certificates, warm starts."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from robustcvx.certificate import certify_solution
 from robustcvx.problems import RobustHingeProblem
 from robustcvx.solvers import solve
 from robustcvx.solvers.cvxpy_backend import solve_cvxpy
-from robustcvx.solvers.fast import FastState, solve_fast, supports
+from robustcvx.solvers.working_set import WorkingSetState, solve_max_margin_lp, solve_working_set, supports
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -44,10 +44,10 @@ def reference_value(problem: RobustHingeProblem) -> float:
 
 
 def check_fast(problem: RobustHingeProblem, **options) -> float:
-    res = solve_fast(problem, **options)
+    res = solve_working_set(problem, **options)
     assert res.status == "optimal", res.status
     assert res.alpha.shape == (problem.n,)
-    assert (res.alpha >= 0).all() and (res.alpha <= 1.0 / problem.n + 1e-15).all()
+    assert (res.alpha >= 0).all() and (res.alpha <= problem.weights * (1 + 1e-12)).all()
     cert = certify_solution(problem, res.coef, res.intercept, res.alpha)
     assert cert.verified, cert.reason
     assert abs(res.objective - cert.primal) <= 1e-9
@@ -81,6 +81,45 @@ def test_fast_matches_reference_and_verifies(case):
     assert value == pytest.approx(reference_value(problem), abs=1e-7)
 
 
+weighted_problems = st.builds(
+    dict,
+    seed=st.integers(0, 10_000),
+    n=st.integers(4, 40),
+    d=st.integers(1, 8),
+    norm=st.sampled_from(["inf", "1"]),
+    box=st.booleans(),
+    l1=st.sampled_from([0.0, 0.01]),
+    epsilon=st.sampled_from([0.0, 0.01, 0.1, 0.5]),
+    quirk=st.sampled_from(["none", "separable", "unbalanced", "duplicates", "zero_feature"]),
+    sparse=st.booleans(),
+    weights=st.sampled_from(["random", "integer", "some-zero"]),
+    seed_size=st.sampled_from([3, 1000]),
+)
+
+
+@SETTINGS
+@given(weighted_problems)
+def test_sample_weights_and_sparse_data(case):
+    """Per-sample caps ``alpha_i <= c_i`` (levels and the aggregate included) and scipy.sparse X,
+    against the cvxpy reference written from the math."""
+    import scipy.sparse as sp
+
+    from reference import cvxpy_optimum
+
+    X, y = make_data(case["seed"], case["n"], case["d"], **({case["quirk"]: True} if case["quirk"] != "none" else {}))
+    rng = np.random.default_rng(case["seed"])
+    s = {"random": rng.random(case["n"]) + 0.05, "integer": rng.integers(1, 4, case["n"]).astype(float),
+         "some-zero": np.where(rng.random(case["n"]) < 0.3, 0.0, 1.0)}[case["weights"]]
+    s[0] = s[1] = 1.0                                  # both classes keep some weight
+    box = (0.0, 1.0) if case["box"] and case["norm"] == "inf" else None
+    data = sp.csr_matrix(X) if case["sparse"] else X
+    problem = RobustHingeProblem(data, y, case["epsilon"], case["norm"], box, case["l1"], sample_weight=s)
+    assert supports(problem)
+    value = check_fast(problem, seed_size=case["seed_size"])
+    assert value == pytest.approx(cvxpy_optimum(X, y, case["epsilon"], case["norm"], box, case["l1"], weights=s),
+                                  abs=1e-7)
+
+
 @pytest.mark.parametrize("norm", ["inf", "1", "2"])
 def test_separable_data_has_optimum_zero(norm):
     X, y = make_data(3, 30, 5, separable=True)
@@ -102,8 +141,8 @@ def test_warm_epsilon_sweep_matches_cold(norm, box):
     prev = None
     for eps in (0.0, 0.02, 0.05, 0.1, 0.3, 0.05):
         problem = base.with_epsilon(eps)
-        warm = solve_fast(problem, warm_start=prev, seed_size=50)
-        cold = solve_fast(problem, seed_size=50)
+        warm = solve_working_set(problem, warm_start=prev, seed_size=50)
+        cold = solve_working_set(problem, seed_size=50)
         assert warm.status == cold.status == "optimal"
         cert = certify_solution(problem, warm.coef, warm.intercept, warm.alpha)
         assert cert.verified, cert.reason
@@ -119,25 +158,25 @@ def test_warm_start_forms():
     first = solve(p1)
     assert first.solver == "fast" and first.verified
     p2 = p1.with_epsilon(0.1)
-    cold = solve_fast(p2).objective
+    cold = solve_working_set(p2).objective
     for ws in (first, (first.coef, first.intercept), {"coef": first.coef, "intercept": first.intercept}):
-        res = solve_fast(p2, warm_start=ws)
+        res = solve_working_set(p2, warm_start=ws)
         assert res.status == "optimal" and res.objective == pytest.approx(cold, abs=1e-9)
-        assert isinstance(res.info["state"], FastState)
+        assert isinstance(res.info["state"], WorkingSetState)
     # a state on other data is not reused, only its solution seeds the sets
     X2, y2 = make_data(9, 150, 10)
     p3 = RobustHingeProblem(X2, y2, 0.1)
-    res = solve_fast(p3, warm_start=first)
+    res = solve_working_set(p3, warm_start=first)
     assert res.info["start"] == "solution" and res.status == "optimal"
-    assert res.objective == pytest.approx(solve_fast(p3).objective, abs=1e-9)
+    assert res.objective == pytest.approx(solve_working_set(p3).objective, abs=1e-9)
 
 
 def test_regular_to_robust_and_l1_change_reuse_model():
     X, y = make_data(10, 250, 12)
     p0 = RobustHingeProblem(X, y, 0.0, l1=0.0)
-    r0 = solve_fast(p0)
+    r0 = solve_working_set(p0)
     p1 = RobustHingeProblem(p0.X, y, 0.1, l1=0.01)
-    r1 = solve_fast(p1, warm_start=r0)
+    r1 = solve_working_set(p1, warm_start=r0)
     assert r1.info["start"] == "model"
     assert r1.objective == pytest.approx(reference_value(p1), abs=1e-7)
 
@@ -150,20 +189,23 @@ def test_auto_picks_fast_and_verifies():
 
 
 def test_supports_lp_cases_only():
+    import scipy.sparse as sp
+
     X, y = make_data(12, 20, 3)
     assert supports(RobustHingeProblem(X, y, 0.1, "inf"))
+    assert supports(RobustHingeProblem(sp.csr_matrix(X), y, 0.1, "1", sample_weight=np.arange(20) + 1.0))
     assert supports(RobustHingeProblem(X, y, 0.1, "1"))
     assert supports(RobustHingeProblem(X, y, 0.1, "inf", (0.0, 1.0), l1=0.1))
     assert supports(RobustHingeProblem(X, y, 0.0, "2"))
     assert not supports(RobustHingeProblem(X, y, 0.1, "2"))
     assert not supports(RobustHingeProblem(X, y, 0.1, "inf", l2=0.1))
     sol = solve(RobustHingeProblem(X, y, 0.1, "2"))
-    assert sol.solver != "fast" and sol.verified
+    assert sol.verified                                   # the SOCP goes to the conic solver
 
 
 def test_max_rounds_guard():
     X, y = make_data(13, 300, 20)
-    res = solve_fast(RobustHingeProblem(X, y, 0.05), max_rounds=1, seed_size=5, max_features=1, max_samples=1)
+    res = solve_working_set(RobustHingeProblem(X, y, 0.05), max_rounds=1, seed_size=5, max_features=1, max_samples=1)
     assert res.status == "max_rounds"
     assert res.alpha.shape == (300,)
 
@@ -171,16 +213,16 @@ def test_max_rounds_guard():
 def test_highs_row_dual_sign_convention():
     """The solver reads ``w`` and ``b`` from HiGHS row duals: for a minimisation an active
     ``<=`` row has a dual ``<= 0`` and an active ``>=`` row a dual ``>= 0``."""
-    from robustcvx.solvers.fast import _new_highs
+    from robustcvx.solvers.working_set.lp_model import new_highs
 
-    h = _new_highs()
+    h = new_highs()
     h.addCols(1, np.array([-2.0]), np.array([0.0]), np.array([10.0]), 0, np.zeros(1, dtype=np.int32),
               np.zeros(0, dtype=np.int32), np.zeros(0))
     h.addRows(1, np.array([-np.inf]), np.array([3.0]), 1, np.zeros(1, dtype=np.int32),
               np.zeros(1, dtype=np.int32), np.array([1.0]))       # min -2x s.t. x <= 3
     h.run()
     assert h.getSolution().row_dual[0] == pytest.approx(-2.0)
-    h2 = _new_highs()
+    h2 = new_highs()
     h2.addCols(1, np.array([2.0]), np.array([0.0]), np.array([10.0]), 0, np.zeros(1, dtype=np.int32),
                np.zeros(0, dtype=np.int32), np.zeros(0))
     h2.addRows(1, np.array([3.0]), np.array([np.inf]), 1, np.zeros(1, dtype=np.int32),
@@ -190,10 +232,10 @@ def test_highs_row_dual_sign_convention():
 
 
 def test_import_is_cheap_and_stdout_clean():
-    code = ("import sys, numpy as np; import robustcvx.solvers.fast as f; "
+    code = ("import sys, numpy as np; import robustcvx.solvers.working_set as f; "
             "assert 'highspy' not in sys.modules and 'cvxpy' not in sys.modules; "
             "from robustcvx.problems import RobustHingeProblem as P; "
-            "r = f.solve_fast(P(np.eye(4), np.array([1., -1, 1, -1]), 0.1)); print('OK', r.status)")
+            "r = f.solve_working_set(P(np.eye(4), np.array([1., -1, 1, -1]), 0.1)); print('OK', r.status)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "OK optimal"          # HiGHS's banner never reaches stdout
@@ -202,11 +244,10 @@ def test_import_is_cheap_and_stdout_clean():
 @pytest.mark.parametrize("eps,box", [(0.0, None), (0.05, None), (0.05, (0.0, 1.0))])
 def test_fast_max_margin_matches_reference(eps, box):
     from robustcvx.solvers.cvxpy_backend import solve_max_margin
-    from robustcvx.solvers.fast import solve_max_margin_fast
 
     X, y = make_data(21, 80, 6, separable=True)
     problem = RobustHingeProblem(X, y, eps, "inf", box)
-    res = solve_max_margin_fast(problem, seed_size=20)
+    res = solve_max_margin_lp(problem, seed_size=20)
     assert res.status == "optimal"
     assert res.objective == pytest.approx(solve_max_margin(problem, "HIGHS").objective, rel=1e-8)
     cert = certify_solution(problem, res.coef, res.intercept, np.zeros(problem.n))
@@ -214,11 +255,10 @@ def test_fast_max_margin_matches_reference(eps, box):
 
 
 def test_fast_max_margin_not_separable():
-    from robustcvx.solvers.fast import solve_max_margin_fast
 
     X, y = make_data(22, 60, 4)
     X[1], y[1] = X[0], -y[0]                              # a contradictory pair: never separable
-    assert solve_max_margin_fast(RobustHingeProblem(X, y, 0.0)).status != "optimal"
+    assert solve_max_margin_lp(RobustHingeProblem(X, y, 0.0)).status != "optimal"
 
 
 # --------------------------------------------------------------------------- warm starts that cannot go wrong
@@ -259,8 +299,8 @@ def test_a_live_model_is_reused_only_when_it_still_describes_the_data():
     X, y = _sweep_case(13)
     X = X.copy()
     p = RobustHingeProblem(X, y, 0.02)
-    r0 = solve_fast(p)
-    assert solve_fast(p.with_epsilon(0.04), warm_start=r0).info["start"] == "model"
+    r0 = solve_working_set(p)
+    assert solve_working_set(p.with_epsilon(0.04), warm_start=r0).info["start"] == "model"
     X[0] += 0.1                                        # edited in place: the fingerprint no longer matches
-    r2 = solve_fast(RobustHingeProblem(X, y, 0.04), warm_start=r0)
+    r2 = solve_working_set(RobustHingeProblem(X, y, 0.04), warm_start=r0)
     assert r2.info["start"] == "solution" and r2.status == "optimal"
