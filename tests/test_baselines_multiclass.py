@@ -247,7 +247,7 @@ def test_eval_labels_must_be_class_indices():
     problem = MulticlassHingeProblem(X, y, 0.05)
     with pytest.raises(DataError, match="label 3, which is not one of the model's classes"):
         train_baseline(problem, BaselineConfig(epochs=1), eval_data=(X, y + 1))
-    with pytest.raises(DataError, match="label -0.5, which is not one of the model's classes"):
+    with pytest.raises(DataError, match=r"label -0\.5, which is not one of the model's classes"):
         train_baseline(problem, BaselineConfig(epochs=1), eval_data=(X, y - 0.5))
 
 
