@@ -14,11 +14,17 @@ import pytest
 import scipy.sparse as sp
 
 from robustcvx.compare import CompareResult, compare, parse_optimizers
+from robustcvx.compare.tasks import training_rows
 from robustcvx.data.task import MulticlassTask
 from robustcvx.errors import DataError, OptionError
 
 from conftest import REPO
-from reference import multiclass_cvxpy_optimum, multiclass_objective_numpy, multiclass_worst_margins_numpy
+from reference import (
+    multiclass_cvxpy_optimum,
+    multiclass_objective_numpy,
+    multiclass_worst_margins_numpy,
+    reference_optimum,
+)
 
 SMALL = dict(epochs=2, batch_size=16, attack_restarts=2)
 THREATS = [("inf", None), ("inf", (0.0, 1.0)), ("2", None), ("1", None)]
@@ -168,6 +174,46 @@ def test_bad_multiclass_inputs():
         compare((X, y), epsilon=0.05, attack_targets="each", **SMALL)
 
 
+# -------------------------------------------------------------------------------- max_train: a subsample
+@pytest.mark.parametrize("K", [2, 3])
+def test_max_train_keeps_a_seeded_stratified_subsample(K):
+    X, y = blobs(n=60, d=3, K=3, seed=11)
+    if K == 2:
+        y = np.where(y == 0, -1, 1)                                   # 20 of class -1, 40 of class +1
+    rows = training_rows(y, 25, seed=3)
+    assert rows.shape == (25,) and np.array_equal(rows, np.unique(rows)) and rows.max() < 60
+    for c in np.unique(y):                                             # each class keeps its share, +-1
+        assert abs(np.sum(y[rows] == c) - 25 * np.mean(y == c)) < 1
+    assert np.array_equal(rows, training_rows(y, 25, seed=3))
+    assert not np.array_equal(rows, training_rows(y, 25, seed=4))
+    assert training_rows(y, 60, seed=3) is None and training_rows(y, None, seed=3) is None
+    sw = np.random.default_rng(12).uniform(0.5, 2.0, size=60)
+    res = compare((X, y), epsilon=0.05, max_train=25, seed=3, sample_weight=sw, optimizers="sgd", **SMALL)
+    assert res.ok, res.errors
+    if K == 2:
+        ref = reference_optimum(X[rows], y[rows], 0.05, weights=sw[rows])
+    else:
+        ref = multiclass_cvxpy_optimum(X[rows], y[rows], 0.05, weights=sw[rows])
+    assert res.optimum == pytest.approx(ref, rel=1e-6, abs=1e-8)
+    assert res.problem["n"] == 25 and res.evaluation == {"split": "train", "n": 60}   # evaluated on every row
+    assert res.settings["max_train"] == 25
+    exact = res.models[0]
+    assert exact.objective == pytest.approx(res.optimum, abs=0)
+
+
+def test_max_train_keeps_every_class():
+    y = np.array([0] * 40 + [1] * 18 + [2] * 2)
+    rows = training_rows(y, 4, seed=0)
+    assert sorted(np.bincount(y[rows]).tolist()) == [1, 1, 2]
+    rows = training_rows(y, 3, seed=0)
+    assert np.bincount(y[rows]).tolist() == [1, 1, 1]
+    with pytest.raises(OptionError, match="max train 2 is below the 3 classes"):
+        training_rows(y, 2, seed=0)
+    X = np.random.default_rng(0).uniform(size=(60, 3))
+    with pytest.raises(DataError, match="one weight per training sample"):
+        compare((X, y), epsilon=0.05, max_train=10, sample_weight=np.ones(59), **SMALL)
+
+
 def test_parse_softmax_names():
     assert parse_optimizers("softmax") == ("softmax-sgd",)
     assert parse_optimizers("sgd softmax-pgd, softmax") == ("sgd", "softmax-pgd", "softmax-sgd")
@@ -203,6 +249,9 @@ def test_cli_table_and_json(npz3, tmp_path):
     r = _cli("--data", f"npz:{npz3}", "--epsilon", "0.05", "--epochs", "1", "--attack-targets", "max", "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout.strip().splitlines()[-1])["settings"]["attack"]["targets"] == "max"
+    r = _cli("--data", f"npz:{npz3}", "--epsilon", "0.05", "--epochs", "1", "--max-train", "20", "--seed", "2")
+    assert r.returncode == 0, r.stderr
+    assert "20 x 4 training samples (stratified subsample of 54, seed 2), 3 classes (4, 5, 6)" in r.stdout
 
 
 @pytest.mark.parametrize("args, match", [
@@ -211,6 +260,8 @@ def test_cli_table_and_json(npz3, tmp_path):
     (["--optimizer", "softmax-newton"], "unknown optimizer"),
     (["--attack-targets", "each"], "unknown attack targets"),
     (["--box", "0,0.5"], "does not contain the data"),
+    (["--max-train", "0"], "max train must be >= 1"),
+    (["--max-train", "2"], "max train 2 is below the 3 classes"),
 ])
 def test_cli_bad_multiclass_inputs_exit_2_with_one_line(npz3, args, match):
     r = _cli("--data", f"npz:{npz3}", "--epsilon", "0.05", "--epochs", "1", *args)

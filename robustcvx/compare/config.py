@@ -31,7 +31,7 @@ from ..errors import InputTypeError, OptionError
 from ..fit import parse_class_weight
 from ..solvers import parse_solver, parse_tie_break
 from ..threats import Threat, make_threat
-from ..validation import check_number
+from ..validation import check_integer, check_number
 
 #: every baseline a comparison can train: the hinge optimizers and their softmax versions
 BASELINES = OPTIMIZERS + tuple(run_name(o, "softmax") for o in OPTIMIZERS)
@@ -133,6 +133,10 @@ class CompareConfig:
     solver, tie_break : passed to :func:`robustcvx.solvers.solve`.
     distance : compute each model's distance to the set of optima (a QP per model);
         ``distance_tol``: the level ``P <= optimum + distance_tol`` that defines the set.
+    max_train : ``None`` (every training sample) or ``N``: train (exact model and baselines) on a seeded,
+        stratified subsample of at most ``N`` training samples (:func:`robustcvx.compare.tasks.training_rows`,
+        seed ``training.seed``); the evaluation split is unchanged.  The exact ``K``-class solve grows fast
+        with ``n``.
     """
 
     epsilon: Any
@@ -149,6 +153,7 @@ class CompareConfig:
     tie_break: str = "max-margin"
     distance: bool = True
     distance_tol: float = 1e-7
+    max_train: int | None = None
     threat: Threat = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -173,6 +178,8 @@ class CompareConfig:
             raise InputTypeError(f"distance must be True or False, got {self.distance!r}")
         put("distance", bool(self.distance))
         put("distance_tol", check_number(self.distance_tol, "distance tol"))
+        if self.max_train is not None:
+            put("max_train", check_integer(self.max_train, "max train", minimum=1))
 
     # ------------------------------------------------------------------ building
     #: flat option -> field of ``training``

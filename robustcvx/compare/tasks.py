@@ -5,6 +5,12 @@ r"""What a comparison runs on: a task's splits and the training problem they def
 * ``K >= 3`` classes: a :class:`~robustcvx.data.MulticlassTask`, or arrays with class indices
   ``0..K-1``, gives the joint (Crammer--Singer) :class:`~robustcvx.problems.MulticlassHingeProblem`;
   the labels index the model's rows (``coef`` of shape ``(K, d)``).
+
+With ``max_train`` the training problem keeps a seeded, stratified subsample of the training rows
+(:func:`training_rows`): class ``c`` with ``n_c`` of the ``n`` samples keeps ``floor(N n_c / n)`` rows, the
+``N - sum floor(.)`` rows left over go to the classes with the largest remainders ``N n_c / n - floor(.)``
+(the first class on a tie), and every class keeps at least one row; the rows are drawn without
+replacement by ``numpy.random.default_rng(seed)`` and kept in their original order.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DataError, InputTypeError
+from ..errors import DataError, InputTypeError, OptionError
 from ..pairs import class_indices
 from ..problems import MulticlassHingeProblem, RobustHingeProblem
 from ..validation import check_features, check_pm1_labels
@@ -78,14 +84,47 @@ def n_classes(task: Any) -> int:
     return int(getattr(task, "n_classes", 2))
 
 
+def training_rows(y: Any, max_train: int | None, seed: int) -> np.ndarray | None:
+    """The sorted rows of a seeded stratified subsample of at most ``max_train`` of the labels ``y``
+    (module docstring), or ``None`` when every row is kept (``max_train`` is ``None`` or ``>= n``)."""
+    y = np.asarray(y).reshape(-1)
+    n = y.shape[0]
+    if max_train is None or max_train >= n:
+        return None
+    classes, index = np.unique(y, return_inverse=True)
+    if max_train < classes.size:
+        raise OptionError(f"max train {max_train} is below the {classes.size} classes of the training split: "
+                          f"keep at least one sample per class (max train >= {classes.size})")
+    quota = max_train * np.bincount(index) / n
+    take = np.floor(quota).astype(np.int64)
+    order = np.argsort(-(quota - take), kind="stable")
+    take[order[:max_train - int(take.sum())]] += 1
+    while (take == 0).any():                           # every class keeps a row: from the largest share
+        take[np.argmax(take)] -= 1
+        take[np.flatnonzero(take == 0)[0]] += 1
+    rng = np.random.default_rng(seed)
+    rows = [rng.choice(np.flatnonzero(index == c), size=int(t), replace=False) for c, t in enumerate(take)]
+    return np.sort(np.concatenate(rows))
+
+
 def training_problem(task: Any, cfg: Any, sample_weight: Any = None) -> Any:
-    """The problem of the comparison ``cfg`` on the task's training split (module docstring)."""
+    """The problem of the comparison ``cfg`` on the task's training split (module docstring): every row,
+    or the rows of :func:`training_rows` when ``cfg.max_train`` is set (``sample_weight`` with them)."""
     K = n_classes(task)
-    weights = cfg.sample_weight(task.y_train, sample_weight, n_classes=K)
+    X, y = task.X_train, task.y_train
+    rows = training_rows(y, cfg.max_train, cfg.training.seed)
+    if rows is not None:
+        if sample_weight is not None:
+            weights = np.asarray(sample_weight)
+            if weights.ndim != 1 or weights.shape[0] != X.shape[0]:
+                raise DataError(f"sample_weight has shape {weights.shape} but the training split has {X.shape[0]} "
+                                "samples: give one weight per training sample")
+            sample_weight = weights[rows]
+        X, y = X[rows], np.asarray(y)[rows]
+    weights = cfg.sample_weight(y, sample_weight, n_classes=K)
     if K == 2:
-        return RobustHingeProblem(task.X_train, task.y_train, cfg.threat, l1=cfg.l1, l2=cfg.l2, sample_weight=weights)
-    return MulticlassHingeProblem(task.X_train, task.y_train, cfg.threat, l1=cfg.l1, l2=cfg.l2,
-                                  sample_weight=weights, n_classes=K)
+        return RobustHingeProblem(X, y, cfg.threat, l1=cfg.l1, l2=cfg.l2, sample_weight=weights)
+    return MulticlassHingeProblem(X, y, cfg.threat, l1=cfg.l1, l2=cfg.l2, sample_weight=weights, n_classes=K)
 
 
 def evaluation_split(task: Any, problem: Any) -> tuple[Any, np.ndarray, str]:
