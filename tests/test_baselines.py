@@ -86,7 +86,9 @@ def test_attack_config_validates():
         AttackConfig(steps=0)
     with pytest.raises(OptionError, match="attack restarts must be >= 1"):
         AttackConfig(restarts=0)
-    assert set(AttackConfig().to_dict()) == {"steps", "restarts", "step_size", "seed", "device", "threads"}
+    assert set(AttackConfig().to_dict()) == {"steps", "restarts", "step_size", "seed", "device", "threads", "targets"}
+    with pytest.raises(OptionError, match="unknown attack targets"):
+        AttackConfig(targets="some")
 
 
 def test_shared_integer_and_choice_checks():
@@ -130,9 +132,11 @@ def test_trace_has_one_row_per_epoch_with_recomputed_numbers():
                          eval_data=(Xe, ye))
     assert isinstance(res, BaselineResult) and res.name == "sgd"
     assert [r["epoch"] for r in res.trace] == [1, 2, 3, 4]
-    keys = {"epoch", "objective", "gap", "rel_gap", "accuracy", "certified_accuracy", "l1_norm", "nonzeros",
-            "significant_weights", "averaged_objective", "averaged_gap", "averaged_rel_gap", "lr", "seconds"}
+    keys = {"epoch", "objective", "gap", "rel_gap", "training_objective", "accuracy", "certified_accuracy",
+            "l1_norm", "nonzeros", "significant_weights", "averaged_objective", "averaged_gap", "averaged_rel_gap",
+            "lr", "seconds"}
     assert all(set(r) == keys for r in res.trace)
+    assert all(r["training_objective"] == r["objective"] for r in res.trace)  # the hinge run minimises P
     last = res.trace[-1]
     w, b = res.coef, res.intercept
     assert last["objective"] == res.objective == problem.objective(w, b)
@@ -562,3 +566,24 @@ def test_divergence_is_a_clear_error():
     X, y = unit_blobs()
     with pytest.raises(TrainingDivergedError, match="lower the learning rate"):  # |w| x 1e20 per step
         train_baseline(RobustHingeProblem(X, y, 0.1, l2=1e10), BaselineConfig(epochs=3, lr=1e10))
+
+
+# ------------------------------------------------------------- the softmax loss (logistic for two classes)
+@pytest.mark.parametrize("norm, box", THREATS)
+def test_binary_objectives_in_torch_and_the_logistic_loss(norm, box):
+    from robustcvx.baselines import softmax_objective, torch_objective
+
+    X, y = unit_blobs(n=40, d=4, seed=11)
+    sw = np.random.default_rng(12).uniform(0.5, 2.0, size=40)
+    problem = RobustHingeProblem(X, y, 0.1, norm, box, l1=0.01, l2=0.1, sample_weight=sw)
+    w, b = np.random.default_rng(13).normal(size=4) * 5, 0.3
+    c = sw / sw.sum()
+    logistic = c @ np.logaddexp(0.0, -y * (X @ w + b)) + 0.01 * np.abs(w).sum() + 0.05 * w @ w
+    assert softmax_objective(problem, w, b) == pytest.approx(logistic, rel=1e-12)
+    assert torch_objective(problem, w, b, loss="softmax") == pytest.approx(logistic, rel=1e-12)
+    assert torch_objective(problem, w, b) == pytest.approx(problem.objective(w, b), rel=1e-12)
+    res = train_baseline(problem, BaselineConfig(loss="softmax", optimizer="pgd", average="tail", **FAST))
+    assert res.name == "softmax-pgd" and res.config.to_dict()["loss"] == "softmax"
+    assert res.objective == problem.objective(res.coef, res.intercept)          # reported on the hinge problem
+    assert res.last.training_objective == pytest.approx(softmax_objective(problem, res.coef, res.intercept), abs=0)
+    assert res.best.training_objective == min(r["training_objective"] for r in res.trace)

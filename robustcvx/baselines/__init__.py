@@ -1,21 +1,27 @@
 """PyTorch baselines measured against the exact optimum.
 
 A linear layer trained on the *same* objective as :class:`~robustcvx.problems.RobustHingeProblem`
-(mean robust hinge, same epsilon, norm, box, l1, l2) by the procedures people actually run:
+(mean robust hinge, same epsilon, norm, box, l1, l2) -- or, for ``K`` classes, as
+:class:`~robustcvx.problems.MulticlassHingeProblem` (the joint Crammer--Singer robust hinge, a
+``K``-output layer) -- by the procedures people actually run:
 
 * ``sgd``  -- minibatch SGD on the robust hinge (the original study: lr 0.1, batch 100), the
   dual-norm term (or the box penalty) inside the hinge;
 * ``adam`` -- the same loss with Adam;
 * ``fgsm`` / ``pgd`` -- adversarial training: SGD on the hinge of FGSM / PGD examples (box-aware);
 
-with an optional learning-rate schedule (``inv-sqrt``: the decaying step of SGD theory) and
+with ``loss="softmax"`` (names ``softmax-sgd``, ..., ``softmax-pgd``) the standard practice instead:
+softmax regression on the cross-entropy (logistic for two classes), clean or adversarially trained
+(:mod:`.losses`); with an optional learning-rate schedule (``inv-sqrt``: the decaying step of SGD theory) and
 optional iterate averaging, deterministic for a seed.  Every threat-specific piece (the penalty,
 the projection, the ascent step, the random start) is the threat's own
 (:class:`robustcvx.threats.Threat`'s ``torch_*`` methods).  Each run returns three models of the
 objective -- the last iterate, the best epoch and the averaged iterate (:mod:`.result`) -- and a
 per-epoch trace (objectives recomputed in float64, gaps to the optimum, clean / certified
 accuracy, :mod:`robustcvx.metrics` sparsity).  :func:`pgd_accuracy` is an autograd PGD attack
-independent of the closed-form certificate; for linear models the two must agree exactly.
+independent of the closed-form certificate (for ``K`` classes :mod:`.attack_multiclass`); for linear
+models the two must agree exactly.  :func:`torch_objective` evaluates the training code's objective
+in float64 (it equals ``problem.objective``).
 
 torch is imported only when a baseline is trained or attacked.
 """
@@ -29,8 +35,10 @@ from .config import (
     AVERAGES,
     DEVICES,
     INITS,
+    LOSSES,
     OPTIMIZERS,
     SCHEDULES,
+    TARGETS,
     AttackConfig,
     BaselineConfig,
     parse_optimizer,
@@ -42,12 +50,14 @@ _LAZY = {
     "TrainingDivergedError": ".train",
     "pgd_accuracy": ".attack",
     "pgd_margins": ".attack",
+    "torch_objective": ".losses",
+    "softmax_objective": ".objectives",
     "SGDHingeClassifier": ".estimator",
     "AdversarialHingeClassifier": ".estimator",
 }
 
-__all__ = ["AVERAGES", "DEVICES", "INITS", "ITERATES", "OPTIMIZERS", "SCHEDULES", "AttackConfig", "BaselineConfig",
-           "BaselineResult", "Iterate", "parse_optimizer", *_LAZY]
+__all__ = ["AVERAGES", "DEVICES", "INITS", "ITERATES", "LOSSES", "OPTIMIZERS", "SCHEDULES", "TARGETS", "AttackConfig",
+           "BaselineConfig", "BaselineResult", "Iterate", "parse_optimizer", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -19,7 +19,8 @@ import numpy as np
 
 
 class Batches:
-    """``epoch(generator)`` yields ``(xb, yb, cb)``: features, labels, and the weight factors
+    """``epoch(generator)`` yields ``(xb, yb, cb)``: features, labels (as given: float32 ``+-1`` or int64
+    class indices), and the weight factors
     ``n c_i`` of a weighted problem (``None`` without weights)."""
 
     def __init__(self, torch: Any, X: Any, y: np.ndarray, factors: np.ndarray | None, batch_size: int,
@@ -32,7 +33,7 @@ class Batches:
             self.X = X.tocsr().astype(np.float32)
         else:
             self.X = torch.from_numpy(np.asarray(X).astype(np.float32)).to(device)  # a private, writable copy
-        self.Y = torch.from_numpy(y.astype(np.float32)).to(device)
+        self.Y = torch.from_numpy(np.array(y)).to(device)   # float32 +-1, or int64 class indices
         self.C = None if factors is None else torch.from_numpy(factors.astype(np.float32)).to(device)
 
     @property

@@ -30,6 +30,13 @@ from ..validation import check_choice, check_integer, check_number
 OPTIMIZERS = ("sgd", "adam", "fgsm", "pgd")
 #: The adversarial-training procedures among :data:`OPTIMIZERS`.
 ADVERSARIAL = ("fgsm", "pgd")
+#: Training losses: ``hinge``, the problem's own (robust) objective, or ``softmax``, the standard
+#: practice (multinomial cross-entropy; the logistic loss for a binary problem), see :mod:`.losses`.
+LOSSES = ("hinge", "softmax")
+#: How the evaluation attack treats the competing classes of a K-class model: ``all`` (one targeted
+#: run per competing class, the MultiTargeted attack: exact for linear models) or ``max`` (untargeted,
+#: the margin loss ``max_{k != y} f_k - f_y``).
+TARGETS = ("all", "max")
 SCHEDULES = ("none", "cosine", "step", "inv-sqrt")
 AVERAGES = ("none", "all", "tail")
 DEVICES = ("auto", "cpu", "cuda")
@@ -39,6 +46,11 @@ INITS = ("torch", "zeros")
 def parse_optimizer(value: Any) -> str:
     """Canonical optimizer name or OptionError listing the valid ones."""
     return check_choice(value, "optimizer", OPTIMIZERS)
+
+
+def run_name(optimizer: str, loss: str) -> str:
+    """The name of a baseline: the optimizer (``sgd``) for the hinge, ``softmax-sgd`` for the softmax loss."""
+    return optimizer if loss == "hinge" else f"{loss}-{optimizer}"
 
 
 def _set(obj: Any, name: str, value: Any) -> None:
@@ -51,7 +63,10 @@ class BaselineConfig:
     InputTypeError with one line).
 
     optimizer : ``sgd`` (plain minibatch SGD, the original study's procedure), ``adam``,
-        ``fgsm`` or ``pgd`` (adversarial training, SGD on the hinge of adversarial examples).
+        ``fgsm`` or ``pgd`` (adversarial training, SGD on the loss of adversarial examples).
+    loss : ``hinge`` (the problem's objective: binary or Crammer--Singer robust hinge) or
+        ``softmax`` (cross-entropy, the standard practice; with ``sgd``/``adam`` on clean inputs,
+        with ``fgsm``/``pgd`` on adversarial ones).  Both add the problem's ``l1`` and ``l2``.
     epochs : passes over the training data (0: the initial weights).
     batch_size : minibatch size (the last batch of an epoch may be smaller).
     lr : learning rate (the initial one when a schedule is used).
@@ -69,6 +84,7 @@ class BaselineConfig:
     """
 
     optimizer: str = "sgd"
+    loss: str = "hinge"
     epochs: int = 100
     batch_size: int = 100
     lr: float = 0.1
@@ -84,6 +100,7 @@ class BaselineConfig:
 
     def __post_init__(self) -> None:
         _set(self, "optimizer", parse_optimizer(self.optimizer))
+        _set(self, "loss", check_choice(self.loss, "loss", LOSSES))
         _set(self, "epochs", check_integer(self.epochs, "epochs", minimum=0))
         _set(self, "batch_size", check_integer(self.batch_size, "batch size", minimum=1))
         lr = check_number(self.lr, "learning rate", minimum=None)
@@ -107,6 +124,11 @@ class BaselineConfig:
         _set(self, "init", check_choice(self.init, "init", INITS))
         if self.threads is not None:
             _set(self, "threads", check_integer(self.threads, "threads", minimum=1))
+
+    @property
+    def name(self) -> str:
+        """``sgd``, ``adam``, ``fgsm``, ``pgd`` (hinge) or ``softmax-sgd``, ... (:func:`run_name`)."""
+        return run_name(self.optimizer, self.loss)
 
     @property
     def adversarial(self) -> bool:
@@ -144,6 +166,9 @@ class AttackConfig:
     seed : seeds the random starts.
     device : ``cpu`` (default), ``cuda`` or ``auto``; the attack runs in float64.
     threads : torch intra-op threads (``None``: torch's own setting).
+    targets : K-class models only: ``all`` (default; every start runs once per competing class
+        ``k``, descending ``f_y - f_k``: exact for linear models) or ``max`` (one untargeted run per
+        start, descending the margin ``f_y - max_{k != y} f_k``; ``K - 1`` times cheaper).
     """
 
     steps: int = 20
@@ -152,6 +177,7 @@ class AttackConfig:
     seed: int = 0
     device: str = "cpu"
     threads: int | None = None
+    targets: str = "all"
 
     def __post_init__(self) -> None:
         _set(self, "steps", check_integer(self.steps, "attack steps", minimum=1))
@@ -162,6 +188,7 @@ class AttackConfig:
         _set(self, "device", check_choice(self.device, "device", DEVICES))
         if self.threads is not None:
             _set(self, "threads", check_integer(self.threads, "threads", minimum=1))
+        _set(self, "targets", check_choice(self.targets, "attack targets", TARGETS))
 
     def replace(self, **changes: Any) -> AttackConfig:
         return replace(self, **changes)

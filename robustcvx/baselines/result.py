@@ -9,8 +9,9 @@ A run of SGD yields several models of the same objective ``P``:
 * ``averaged``: the averaged iterate (``BaselineConfig.average``), itself a linear model.
 
 Each is an :class:`Iterate` whose objective is recomputed in float64 from its weights, with its
-gap ``P(w, b) - P*`` to the exact optimum when one is known.  Records are built with keywords
-only.
+gap ``P(w, b) - P*`` to the exact optimum when one is known.  A ``K``-class model has ``coef`` of
+shape ``(K, d)`` and ``intercept`` of shape ``(K,)`` (a binary one: ``(d,)`` and a float).  Records are
+built with keywords only.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ from .config import BaselineConfig
 ITERATES = ("last", "best", "averaged")
 
 
+def as_json_array(a: Any) -> Any:
+    """A float, or (nested) lists of floats, for JSON."""
+    arr = np.asarray(a, dtype=float)
+    return float(arr) if arr.ndim == 0 else arr.tolist()
+
+
 def relative_gap(gap: float | None, optimum: float | None) -> float | None:
     """``gap / optimum``; ``None`` when there is no optimum or it is (numerically) zero."""
     if gap is None or optimum is None or not optimum > 1e-12:
@@ -38,17 +45,25 @@ class Iterate:
     """One model of a run: ``f(x) = coef . x + intercept``.
 
     which : ``"last"``, ``"best"`` or ``"averaged"``.
+    coef, intercept : ``(d,)`` and a float (binary), or ``(K, d)`` and ``(K,)`` (``K`` classes).
     objective : ``problem.objective(coef, intercept)`` in float64.
     epoch : the epoch after which it was taken (``best``: the best epoch; 0: the initial model).
     optimum : the exact optimal value if known (for :attr:`gap`).
+    training_objective : what the run minimises, in float64 (``None``: the objective itself; the
+        cross-entropy objective of a softmax run, :mod:`.objectives`).
     """
 
     which: str
     coef: np.ndarray
-    intercept: float
+    intercept: Any
     objective: float
     epoch: int
     optimum: float | None = None
+    training_objective: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.training_objective is None:
+            object.__setattr__(self, "training_objective", self.objective)
 
     @property
     def gap(self) -> float | None:
@@ -69,15 +84,16 @@ class Iterate:
 
     def to_dict(self) -> dict:
         return {"which": self.which, "epoch": int(self.epoch), "objective": float(self.objective),
-                "gap": self.gap, "rel_gap": self.rel_gap, "coef": [float(v) for v in self.coef],
-                "intercept": float(self.intercept)}
+                "gap": self.gap, "rel_gap": self.rel_gap, "training_objective": float(self.training_objective),
+                "coef": as_json_array(self.coef), "intercept": as_json_array(self.intercept)}
 
 
 @dataclass(frozen=True, kw_only=True)
 class BaselineResult:
     """A trained baseline.
 
-    name : the optimizer (``sgd``, ``adam``, ``fgsm``, ``pgd``).
+    name : the optimizer (``sgd``, ``adam``, ``fgsm``, ``pgd``) or, for the softmax loss,
+        ``softmax-sgd``, ... (:attr:`BaselineConfig.name`).
     config : the :class:`BaselineConfig` it ran with.
     last, best : :class:`Iterate` (module docstring); ``averaged``: an :class:`Iterate`, or
         ``None`` when ``config.average == "none"`` (with 0 epochs it is the initial model).
@@ -107,7 +123,7 @@ class BaselineResult:
         return self.last.coef
 
     @property
-    def intercept(self) -> float:
+    def intercept(self) -> Any:
         return self.last.intercept
 
     @property
@@ -127,7 +143,7 @@ class BaselineResult:
         return self.last.coef
 
     @property
-    def intercept_(self) -> float:
+    def intercept_(self) -> Any:
         return self.last.intercept
 
     # ------------------------------------------------------------------ all models
@@ -145,8 +161,8 @@ class BaselineResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe; the top-level ``coef``/``intercept``/``objective``/``gap`` are the last iterate's."""
         return {"name": self.name, "config": self.config.to_dict(), "objective": float(self.objective),
-                "gap": self.gap, "rel_gap": self.rel_gap, "coef": [float(v) for v in self.coef],
-                "intercept": float(self.intercept), "best": self.best.to_dict(),
+                "gap": self.gap, "rel_gap": self.rel_gap, "coef": as_json_array(self.coef),
+                "intercept": as_json_array(self.intercept), "best": self.best.to_dict(),
                 "averaged": None if self.averaged is None else self.averaged.to_dict(),
                 "seconds": float(self.seconds), "eval_seconds": float(self.eval_seconds), "device": self.device,
                 "trace": self.trace}

@@ -1,23 +1,31 @@
-r"""Train a linear layer ``f(x) = w.x + b`` with PyTorch on the exact problem's objective.
+r"""Train a linear layer with PyTorch on the exact problem's objective (or the softmax loss).
 
-The minibatch loss is the objective of :class:`~robustcvx.problems.RobustHingeProblem` on the
-batch ``B`` (drawn by a seeded shuffle, so uniformly)::
+The model is ``f(x) = w.x + b`` for a :class:`~robustcvx.problems.RobustHingeProblem` and
+``f_k(x) = w_k.x + b_k`` (``k = 0..K-1``) for a :class:`~robustcvx.problems.MulticlassHingeProblem`.
+The minibatch loss is the problem's objective on the batch ``B`` (drawn by a seeded shuffle, so
+uniformly)::
 
-    L_B(w, b) = (1/|B|) sum_{i in B} n c_i max(0, 1 - y_i f(x_i) + pen_i(w)) + l1 ||w||_1 + (l2/2) ||w||^2
+    L_B(w, b) = (1/|B|) sum_{i in B} n c_i loss_i + l1 ||w||_1 + (l2/2) ||w||^2
 
-with ``pen_i = threat.torch_penalty(w, x_i, y_i)`` and the problem's sample weights ``c_i``
-(``n c_i = 1`` without weights: the plain batch mean), so ``E_B[L_B] = P``, the (weighted)
-objective.  Adversarial training (``fgsm``, ``pgd``) replaces ``pen`` by an attack: the hinge of
-the adversarial examples found by :mod:`.attack` against the current weights (the procedure used
-for non-linear models).  Training runs in float32; every number reported (the trace, the models'
-objectives) is recomputed in float64 numpy with ``problem.objective(w, b)``.  A ``scipy.sparse``
-problem trains on sparse minibatches (:mod:`.batches`) along the same path as its dense copy.
+with the robust hinge ``loss_i = max(0, 1 - y_i f(x_i) + pen_i(w))`` (binary; ``pen_i =
+threat.torch_penalty``) or the Crammer--Singer robust hinge ``max(0, max_{k != y_i} [1 - (f_{y_i} -
+f_k)(x_i) + pen_i(w_{y_i} - w_k)])`` (``pen_i = threat.torch_pair_penalties``), and the problem's
+sample weights ``c_i`` (``n c_i = 1`` without weights: the plain batch mean), so ``E_B[L_B] = P``, the
+(weighted) objective (:mod:`.losses`).  Adversarial training (``fgsm``, ``pgd``) replaces ``pen`` by an
+attack: the loss of the adversarial examples found by :mod:`.pgd` against the current weights (the
+procedure used for non-linear models; the attacker decreases the margin, the multiclass one for
+``K`` classes, so it ascends the hinge's argument).  ``loss="softmax"`` trains the standard practice
+instead: the cross-entropy (logistic for a binary problem) on clean inputs (``sgd``, ``adam``) or on
+PGD / FGSM examples that ascend the cross-entropy (``fgsm``, ``pgd``), with the same regularisers.
+Training runs in float32; every number reported (the trace, the models' objectives) is recomputed
+in float64 numpy with ``problem.objective(w, b)`` (and :mod:`.objectives` for the softmax loss).  A
+``scipy.sparse`` problem trains on sparse minibatches (:mod:`.batches`) along the same path as its
+dense copy.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
 import sys
 import time
 from typing import Any
@@ -27,13 +35,15 @@ import numpy as np
 from .. import metrics
 from ..certify import certified_accuracy
 from ..errors import DataError, InputTypeError, RobustCVXError
-from ..problems import RobustHingeProblem
+from ..pairs import class_indices
 from ..validation import check_features, check_pm1_labels
 from ._torch import deterministic, import_torch, num_threads, resolve_device, synchronize
-from .attack import attack_batch, default_step_size
 from .averaging import IterateAverage
 from .batches import Batches
 from .config import BaselineConfig
+from .losses import BinaryModel, attack_objective, batch_objective, linear_model
+from .objectives import training_objective
+from .pgd import attack_batch, default_step_size
 from .result import BaselineResult, Iterate, relative_gap
 
 
@@ -41,65 +51,68 @@ class TrainingDivergedError(RobustCVXError):
     """The weights became NaN or infinite (learning rate far too large)."""
 
 
-def evaluate_model(problem: RobustHingeProblem, w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray,
-                   optimum: float | None) -> dict:
+def evaluate_model(problem: Any, w: np.ndarray, b: Any, X: Any, y: np.ndarray, optimum: float | None,
+                   loss: str = "hinge") -> dict:
     """The trace's columns for one model: ``objective`` (float64, training data), ``gap``, ``rel_gap``,
-    and on ``(X, y)``: ``accuracy``, ``certified_accuracy`` (exact, the problem's threat),
-    ``l1_norm``, ``nonzeros`` and ``significant_weights`` (:mod:`robustcvx.metrics`)."""
+    ``training_objective`` (what the run minimises: the objective itself for the hinge, the
+    cross-entropy objective for ``softmax``), and on ``(X, y)``: ``accuracy``, ``certified_accuracy``
+    (exact, the problem's threat), ``l1_norm``, ``nonzeros`` and ``significant_weights``
+    (:mod:`robustcvx.metrics`, over every weight of a ``K``-class model, whose labels ``y`` are the
+    class indices ``0..K-1``)."""
     obj = problem.objective(w, b)
     gap = None if optimum is None else float(obj - optimum)
     threat = problem.threat
+    model = (w, b, np.arange(np.shape(w)[0])) if np.ndim(w) == 2 else (w, b)   # K classes: y indexes the rows
     return {
         "objective": obj,
         "gap": gap,
         "rel_gap": relative_gap(gap, optimum),
+        "training_objective": obj if loss == "hinge" else training_objective(problem, loss, w, b),
         "accuracy": metrics.accuracy(w, b, X, y),
-        "certified_accuracy": float(certified_accuracy((w, b), X, y, threat.epsilon, threat)),
+        "certified_accuracy": float(certified_accuracy(model, X, y, threat.epsilon, threat)),
         "l1_norm": metrics.l1_norm(w),
         "nonzeros": metrics.nonzeros(w),
         "significant_weights": metrics.significant_weights(w),
     }
 
 
-def _to_numpy(w: Any, b: Any, epoch: int) -> tuple[np.ndarray, float]:
-    wn = w.detach().to("cpu").double().numpy().copy()
-    bn = float(b.detach().to("cpu").double().reshape(-1)[0].item())
-    if not (np.isfinite(wn).all() and math.isfinite(bn)):
+def _to_numpy(model: BinaryModel, w: Any, b: Any, epoch: int) -> tuple[np.ndarray, Any]:
+    wn, bn = model.to_numpy(w, b)
+    if not (np.isfinite(wn).all() and np.isfinite(bn).all()):
         raise TrainingDivergedError(f"training diverged at epoch {epoch} (non-finite weights): "
                                     "lower the learning rate")
     return wn, bn
 
 
-def _eval_split(problem: RobustHingeProblem, eval_data: tuple[Any, Any] | None) -> tuple[np.ndarray, np.ndarray]:
+def _eval_split(problem: Any, model: BinaryModel, eval_data: tuple[Any, Any] | None) -> tuple[Any, np.ndarray]:
     if eval_data is None:
         return problem.X, problem.y
+    labels = f"class indices 0..{problem.K - 1}" if model.multiclass else "labels -1/+1"
     if not (isinstance(eval_data, (tuple, list)) and len(eval_data) == 2):
-        raise InputTypeError("eval_data must be a pair (X, y) with labels -1/+1")
+        raise InputTypeError(f"eval_data must be a pair (X, y) with {labels}")
     X = check_features(eval_data[0], "eval_data X", sparse=True)
     if X.shape[1] != problem.d:
         raise DataError(f"eval_data X has {X.shape[1]} features but the problem has {problem.d}")
+    if model.multiclass:
+        return X, class_indices(eval_data[1], np.arange(problem.K), X.shape[0], "eval_data y")
     return X, check_pm1_labels(eval_data[1], X.shape[0], "eval_data y")
 
 
 class _Trainer:
     """The torch state of one run: data, parameters, optimizer, generator."""
 
-    def __init__(self, torch: Any, problem: RobustHingeProblem, cfg: BaselineConfig, device: str) -> None:
+    def __init__(self, torch: Any, problem: Any, cfg: BaselineConfig, device: str) -> None:
         self.torch, self.problem, self.cfg, self.threat = torch, problem, cfg, problem.threat
-        d = problem.d
+        self.model = linear_model(problem)
         torch.manual_seed(cfg.seed)
         self.gen = torch.Generator().manual_seed(cfg.seed)
         self.attack = cfg.adversarial and self.threat.active
         # n c_i: the factor that makes the batch mean an unbiased estimate of the weighted mean
         factors = problem.n * problem.weights if problem.weighted else None
-        self.batches = Batches(torch, problem.X, problem.y, factors, cfg.batch_size, device,
-                               dense_batches=self.attack or not self.threat.uniform)
-        if cfg.init == "zeros":
-            w0, b0 = torch.zeros(d, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
-        else:  # nn.Linear(d, 1)'s default: U(-1/sqrt(d), 1/sqrt(d)) for weight and bias
-            bound = 1.0 / math.sqrt(d)
-            w0 = (torch.rand(d, generator=self.gen, dtype=torch.float64) * 2 - 1) * bound
-            b0 = (torch.rand(1, generator=self.gen, dtype=torch.float64) * 2 - 1) * bound
+        needs_x = self.attack or (cfg.loss == "hinge" and not self.threat.uniform)
+        self.batches = Batches(torch, problem.X, self.model.labels(), factors, cfg.batch_size, device,
+                               dense_batches=needs_x)
+        w0, b0 = self.model.initial(torch, self.gen, cfg.init)
         self.w = w0.to(device=device, dtype=torch.float32).requires_grad_(True)
         self.b = b0.to(device=device, dtype=torch.float32).requires_grad_(True)
         if cfg.optimizer == "adam":
@@ -113,29 +126,19 @@ class _Trainer:
 
     def _adversarial(self, xb: Any, yb: Any) -> Any:
         """``xb + delta`` with ``delta`` from FGSM (one step of length epsilon from 0) or PGD."""
-        w, b = self.w.detach(), self.b.detach()
-        score = lambda z: z @ w + b
+        objective = attack_objective(self.model, self.cfg.loss, self.w.detach(), self.b.detach(), yb)
         if self.cfg.optimizer == "fgsm":
             start, steps, alpha = self.torch.zeros_like(xb), 1, self.threat.epsilon
         else:
             start, steps, alpha = self.threat.torch_random_start(xb, self.gen), self.cfg.pgd_steps, self.pgd_alpha
-        delta, _ = attack_batch(score, xb, yb, self.threat, steps=steps, step_size=alpha, start=start)
+        delta, _ = attack_batch(objective, xb, self.threat, steps=steps, step_size=alpha, start=start)
         return xb + delta
 
     def loss(self, xb: Any, yb: Any, cb: Any) -> Any:
         """The minibatch loss ``L_B`` (module docstring)."""
-        w, b, problem = self.w, self.b, self.problem
         if self.attack:
-            xb, pen = self._adversarial(xb, yb), 0.0
-        else:
-            pen = self.threat.torch_penalty(w, xb, yb)
-        hinge = self.torch.relu(1.0 - yb * (xb @ w + b) + pen)
-        loss = hinge.mean() if cb is None else (cb * hinge).mean()
-        if problem.l1 > 0:
-            loss = loss + problem.l1 * w.abs().sum()
-        if problem.l2 > 0:
-            loss = loss + 0.5 * problem.l2 * (w * w).sum()
-        return loss
+            xb = self._adversarial(xb, yb)
+        return batch_objective(self.model, self.cfg.loss, self.w, self.b, xb, yb, cb, robust=not self.attack)
 
     def epoch(self, average: IterateAverage | None) -> float:
         """One pass over the data; returns the learning rate of its last step."""
@@ -154,39 +157,45 @@ class _Trainer:
         return float(lr)
 
 
-def train_baseline(problem: RobustHingeProblem, cfg: BaselineConfig | None = None, *, optimum: float | None = None,
+def train_baseline(problem: Any, cfg: BaselineConfig | None = None, *, optimum: float | None = None,
                    eval_data: tuple[Any, Any] | None = None, progress: bool = False,
                    desc: str | None = None) -> BaselineResult:
     """Train the baseline ``cfg`` on ``problem``'s data, threat, regularisers and sample weights.
 
-    ``optimum``: the exact optimal value (for the gaps).  ``eval_data``: ``(X, y)`` (labels
-    -1/+1) for the trace's accuracy columns (default: the training data).  ``progress``: a tqdm
-    bar on stderr over the epochs.  Deterministic for a given ``cfg.seed`` (and device / threads).
+    ``problem``: a :class:`~robustcvx.problems.RobustHingeProblem` (model ``(w (d,), b)``) or a
+    :class:`~robustcvx.problems.MulticlassHingeProblem` (model ``(W (K, d), b (K,))``).
+    ``optimum``: the exact optimal value (for the gaps).  ``eval_data``: ``(X, y)`` (labels -1/+1, or
+    class indices ``0..K-1``) for the trace's accuracy columns (default: the training data).
+    ``progress``: a tqdm bar on stderr over the epochs.  Deterministic for a given ``cfg.seed`` (and
+    device / threads).
 
     The trace has one dict per epoch ``e``: ``epoch``, ``lr`` (of the epoch's last step),
     ``seconds`` (training time so far), the last iterate's :func:`evaluate_model` columns
-    (``objective``, ``gap``, ``rel_gap``, ``accuracy``, ``certified_accuracy``, ``l1_norm``,
-    ``nonzeros``, ``significant_weights``) and the averaged iterate's ``averaged_objective``,
-    ``averaged_gap``, ``averaged_rel_gap`` (``None`` when ``cfg.average == "none"``).
-    The result's ``best`` is the epoch-end iterate of smallest ``objective`` (the first on ties).
+    (``objective``, ``gap``, ``rel_gap``, ``training_objective``, ``accuracy``,
+    ``certified_accuracy``, ``l1_norm``, ``nonzeros``, ``significant_weights``) and the averaged
+    iterate's ``averaged_objective``, ``averaged_gap``, ``averaged_rel_gap`` (``None`` when
+    ``cfg.average == "none"``).  The result's ``best`` is the epoch-end iterate of smallest
+    ``training_objective`` (the first on ties): the problem's objective for the hinge.
     """
     torch = import_torch()
     cfg = BaselineConfig() if cfg is None else cfg
     if not isinstance(cfg, BaselineConfig):
         raise InputTypeError("cfg must be a robustcvx.baselines.BaselineConfig")
-    if not isinstance(problem, RobustHingeProblem):
-        raise InputTypeError("problem must be a robustcvx.problems.RobustHingeProblem")
+    model = linear_model(problem)
     device = resolve_device(cfg.device)
-    Xe, ye = _eval_split(problem, eval_data)
+    Xe, ye = _eval_split(problem, model, eval_data)
 
-    def iterate(which: str, w: np.ndarray, b: float, epoch: int, objective: float | None = None) -> Iterate:
-        obj = problem.objective(w, b) if objective is None else objective
-        return Iterate(which=which, coef=w, intercept=b, objective=obj, epoch=epoch, optimum=optimum)
+    def iterate(which: str, w: np.ndarray, b: Any, epoch: int, row: dict | None = None) -> Iterate:
+        obj = problem.objective(w, b) if row is None else row["objective"]
+        train = (obj if cfg.loss == "hinge" else training_objective(problem, cfg.loss, w, b)) if row is None \
+            else row["training_objective"]
+        return Iterate(which=which, coef=w, intercept=b, objective=obj, epoch=epoch, optimum=optimum,
+                       training_objective=train)
 
     bar = None
     if progress:
         from tqdm.auto import tqdm
-        bar = tqdm(total=cfg.epochs, desc=desc or cfg.optimizer, file=sys.stderr, unit="epoch", leave=True)
+        bar = tqdm(total=cfg.epochs, desc=desc or cfg.name, file=sys.stderr, unit="epoch", leave=True)
     train_seconds = eval_seconds = 0.0
     trace: list[dict] = []
     with contextlib.ExitStack() as stack:
@@ -196,7 +205,7 @@ def train_baseline(problem: RobustHingeProblem, cfg: BaselineConfig | None = Non
         stack.enter_context(num_threads(cfg.threads))
         run = _Trainer(torch, problem, cfg, device)
         average = None if cfg.average == "none" else IterateAverage(cfg.average, run.w, run.b)
-        w0, b0 = _to_numpy(run.w, run.b, 0)
+        w0, b0 = _to_numpy(model, run.w, run.b, 0)
         best = iterate("best", w0, b0, 0)
         for epoch in range(1, cfg.epochs + 1):
             synchronize(device)
@@ -207,8 +216,8 @@ def train_baseline(problem: RobustHingeProblem, cfg: BaselineConfig | None = Non
             synchronize(device)
             t1 = time.perf_counter()
             train_seconds += t1 - t0
-            wn, bn = _to_numpy(run.w, run.b, epoch)
-            row: dict[str, Any] = {"epoch": epoch, **evaluate_model(problem, wn, bn, Xe, ye, optimum),
+            wn, bn = _to_numpy(model, run.w, run.b, epoch)
+            row: dict[str, Any] = {"epoch": epoch, **evaluate_model(problem, wn, bn, Xe, ye, optimum, cfg.loss),
                                    "averaged_objective": None, "averaged_gap": None, "averaged_rel_gap": None}
             if average is not None:
                 wa, ba = average.mean()
@@ -217,8 +226,8 @@ def train_baseline(problem: RobustHingeProblem, cfg: BaselineConfig | None = Non
             row["lr"] = lr
             row["seconds"] = train_seconds
             trace.append(row)
-            if epoch == 1 or row["objective"] < best.objective:
-                best = iterate("best", wn, bn, epoch, row["objective"])
+            if epoch == 1 or row["training_objective"] < best.training_objective:
+                best = iterate("best", wn, bn, epoch, row)
             eval_seconds += time.perf_counter() - t1
             if bar is not None:
                 post = {"objective": f"{row['objective']:.5g}"}
@@ -226,13 +235,13 @@ def train_baseline(problem: RobustHingeProblem, cfg: BaselineConfig | None = Non
                     post["gap"] = f"{row['gap']:.3g}"
                 bar.set_postfix(post, refresh=False)
                 bar.update(1)
-        wn, bn = _to_numpy(run.w, run.b, cfg.epochs)
-    last = iterate("last", wn, bn, cfg.epochs, trace[-1]["objective"] if trace else None)
+        wn, bn = _to_numpy(model, run.w, run.b, cfg.epochs)
+    last = iterate("last", wn, bn, cfg.epochs, trace[-1] if trace else None)
     averaged = None
     if average is not None:
         mean = average.mean()
         wa, ba = (w0, b0) if mean is None else mean
         averaged = iterate("averaged", wa, ba, cfg.epochs)
-    return BaselineResult(name=cfg.optimizer, config=cfg, last=last, best=best, averaged=averaged,
+    return BaselineResult(name=cfg.name, config=cfg, last=last, best=best, averaged=averaged,
                           seconds=train_seconds, eval_seconds=eval_seconds, trace=trace, optimum=optimum,
                           device=device)

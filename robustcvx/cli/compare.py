@@ -7,7 +7,9 @@ import sys
 
 from .common import add_data_args, add_json_arg, add_threat_args, load, print_json
 
-OPTIMIZER_HELP = "sgd | adam | fgsm | pgd | all; several allowed (space or comma separated; default sgd)"
+OPTIMIZER_HELP = ("sgd | adam | fgsm | pgd | all (the four, on the problem's hinge objective) | softmax-sgd | "
+                  "softmax-adam | softmax-fgsm | softmax-pgd | softmax-all (cross-entropy: the standard practice; "
+                  "softmax = softmax-sgd); several allowed (space or comma separated; default sgd)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,16 +19,20 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "FGSM / PGD adversarial training) on the same objective, and compare objective, gap to the "
                     "certified optimum, distance to the set of optima, and clean / certified / PGD accuracy on the "
                     "test split (the training split when the data has no test split), for each baseline's last "
-                    "iterate, best epoch and averaged iterate. Exit 1 when a consistency check fails (PGD "
-                    "accuracy != certified accuracy, objective mismatch, unverified optimum).")
+                    "iterate, best epoch and averaged iterate. With three or more classes (e.g. --data "
+                    "mnist-sample:0,1,2) the problem is the joint Crammer-Singer robust hinge; softmax-* baselines "
+                    "(cross-entropy) are the standard practice, their objective and gap (on the hinge problem) "
+                    "are for information. Exit 1 when a consistency check fails (PGD accuracy != certified "
+                    "accuracy, objective mismatch, unverified optimum).")
     add_data_args(p)
     p.add_argument("--epsilon", required=True, help="perturbation radius (0: regular hinge)")
     add_threat_args(p)
     p.add_argument("--l1", default="0", help="l1 regularisation weight lambda_1 (default 0)")
     p.add_argument("--l2", default="0", help="l2 regularisation weight lambda_2, term (lambda_2/2)||w||^2 (default 0)")
-    p.add_argument("--class-weight", default=None, dest="class_weight", metavar="balanced|NEG,POS",
-                   help="weigh the training samples by class: 'balanced' (n / (2 n_class)) or the factors of the "
-                        "classes labelled -1 and +1, e.g. 1,5; the objective becomes the weighted mean hinge")
+    p.add_argument("--class-weight", default=None, dest="class_weight", metavar="balanced|W_A,W_B[,...]",
+                   help="weigh the training samples by class: 'balanced' (n / (K n_class)) or one factor per class "
+                        "in the data spec's order, e.g. 1,5 (two classes: labels -1 and +1) or 1,1,3 (three "
+                        "classes); the objective becomes the weighted mean hinge")
     p.add_argument("--epochs", type=int, default=100, help="training epochs of every baseline (default 100)")
     p.add_argument("--optimizer", nargs="+", default=["sgd"], metavar="NAME", help=OPTIMIZER_HELP)
     p.add_argument("--lr", default="0.1",
@@ -48,6 +54,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="steps of the evaluation PGD attack (default 20)")
     p.add_argument("--attack-restarts", type=int, default=2, dest="attack_restarts",
                    help="starts of the evaluation PGD attack, the first from the clean point (default 2)")
+    p.add_argument("--attack-targets", default="all", dest="attack_targets", metavar="all|max",
+                   help="three or more classes: 'all' runs the attack once per competing class (MultiTargeted, "
+                        "exact for linear models; default) or 'max' once on the margin loss (untargeted)")
     p.add_argument("--threads", type=int, default=None,
                    help="torch threads for training and the attack (default: torch's own; 1 is often much "
                         "faster on a busy machine)")
@@ -57,6 +66,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "vertex, faster); the optimum and the distances do not depend on it")
     p.add_argument("--no-distance", action="store_true", dest="no_distance",
                    help="skip the distance to the set of optima (one QP per model)")
+    p.add_argument("--max-train", type=int, default=None, dest="max_train", metavar="N",
+                   help="train the exact model and the baselines on a seeded stratified subsample of at most N "
+                        "training samples (every class keeps its share; --seed picks it); the evaluation split is "
+                        "unchanged. The exact solve of three or more classes grows fast with the samples "
+                        "(default: every sample)")
     p.add_argument("--save", default=None, metavar="FILE.json", help="also write the JSON result to FILE.json")
     add_json_arg(p)
     p.set_defaults(func=run)
@@ -72,8 +86,9 @@ def config_from_args(args: argparse.Namespace):
         optimizers=args.optimizer, lr=args.lr, epochs=args.epochs, batch_size=args.batch_size,
         schedule=args.schedule, average=args.average, seed=args.seed, momentum=args.momentum, device=args.device,
         pgd_steps=args.pgd_steps, pgd_step_size=args.pgd_step_size, threads=args.threads,
-        attack_steps=args.attack_steps, attack_restarts=args.attack_restarts, solver=args.solver,
-        tie_break=args.tie_break, distance=not args.no_distance)
+        attack_steps=args.attack_steps, attack_restarts=args.attack_restarts, attack_targets=args.attack_targets,
+        solver=args.solver,
+        tie_break=args.tie_break, distance=not args.no_distance, max_train=args.max_train)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -110,9 +125,14 @@ def _print_summary(result) -> None:
     weighted = " (weighted)" if pr.get("weighted") else ""
     exact = result.models[0]
     cert = exact.info.get("certificate", {})
-    print(f"data      {d.get('name', '?')}: {pr['n']} x {pr['d']} training samples; accuracies on the "
-          f"{ev['split']} split ({ev['n']})")
-    print(f"problem   mean{weighted} robust hinge, l_{pr['norm']} threat, epsilon {pr['epsilon']:g}{box}{reg}"
+    K = result.n_classes
+    classes = f", {K} classes ({', '.join(str(c) for c in result.classes or ())})" if K > 2 else ""
+    hinge = "joint (Crammer-Singer) robust hinge" if K > 2 else "robust hinge"
+    subsample = (f" (stratified subsample of {d['n']}, seed {tr['seed']})"
+                 if st.get("max_train") and d.get("n", pr["n"]) > pr["n"] else "")
+    print(f"data      {d.get('name', '?')}: {pr['n']} x {pr['d']} training samples{subsample}{classes}; accuracies "
+          f"on the {ev['split']} split ({ev['n']})")
+    print(f"problem   mean{weighted} {hinge}, l_{pr['norm']} threat, epsilon {pr['epsilon']:g}{box}{reg}"
           f"{weights} [{pr['kind']}]")
     state = "verified" if exact.info.get("verified") else "NOT VERIFIED"
     print(f"optimum   {result.optimum:.12g} ({state}, gap {cert.get('gap', float('nan')):.1e}, "
@@ -122,8 +142,14 @@ def _print_summary(result) -> None:
     print()
     print(result.table())
     print()
+    attack = f"{st['attack']['steps']} steps, {st['attack']['restarts']} starts"
+    if K > 2:
+        attack += ", every competing class in turn" if st["attack"]["targets"] == "all" else ", untargeted"
+    softmax = any(m.loss == "softmax" for m in result.models)
     print("gap = objective - optimum (objectives recomputed in float64 on the training data); NAME = the last "
-          "iterate, NAME:best = the epoch with the lowest objective, NAME:averaged = the averaged iterate; "
-          "dist.opt.set = Euclidean distance of (w, b) to the set of optimal models; w>1%max = weights above 1 % "
-          f"of the largest; PGD = accuracy under an autograd PGD attack ({st['attack']['steps']} steps, "
-          f"{st['attack']['restarts']} starts), must equal certified.")
+          "iterate, NAME:best = the epoch with the lowest training objective, NAME:averaged = the averaged iterate; "
+          + ("dist.opt.set = Euclidean distance of (w, b) to the set of optimal models; " if K == 2 else "")
+          + "w>1%max = weights above 1 % of the largest; PGD = accuracy under an autograd PGD attack "
+          f"({attack}), must equal certified."
+          + (" softmax-* rows are trained on the cross-entropy: their objective and gap are the hinge problem's, "
+             "for information." if softmax else ""))

@@ -3,8 +3,12 @@ r"""The records of a comparison: one :class:`ModelReport` per model, gathered in
 Models: the exact optimum (``kind == "exact"``) and, for each baseline run, its last iterate
 (row ``sgd``), its best epoch (``sgd:best``) and its averaged iterate (``sgd:averaged``, when the
 run averages), each evaluated on the same footing.  ``gap = objective - optimum`` with every
-objective recomputed in float64 on the (weighted) training objective.  Records are built with
-keywords only.
+objective recomputed in float64 on the (weighted) training objective.  For a ``K``-class task the
+objective is the joint (Crammer--Singer) robust hinge and every model has ``coef`` of shape
+``(K, d)`` and ``intercept`` of shape ``(K,)``.  Softmax baselines (``softmax-sgd``, ...) are trained on
+the cross-entropy: their ``objective`` and ``gap`` are the joint hinge's, reported for information;
+their main numbers are the clean, certified and PGD accuracies.  Records are built with keywords
+only.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from ..baselines.result import as_json_array
 
 #: row-name suffix of each iterate of a baseline run (the last iterate keeps the run's name)
 SUFFIX = {"last": "", "best": ":best", "averaged": ":averaged"}
@@ -23,7 +29,8 @@ class ModelReport:
     """One row of the comparison.
 
     name : ``exact``, the run's name (its last iterate), or the run's name + ``:best`` / ``:averaged``.
-    kind : ``exact`` or the optimizer (``sgd``, ``adam``, ``fgsm``, ``pgd``).
+    kind : ``exact``, the optimizer (``sgd``, ``adam``, ``fgsm``, ``pgd``) or ``softmax-`` + the optimizer.
+    loss : ``hinge`` (the exact model and the hinge baselines) or ``softmax``.
     run : the baseline run it comes from (``None`` for the exact model).
     iterate : ``last``, ``best`` or ``averaged`` (``None`` for the exact model); ``epoch``: the
         epoch it was taken at.
@@ -31,7 +38,7 @@ class ModelReport:
         ``gap / optimum``; ``objective_recomputed``: the objective recomputed here from
         ``(coef, intercept)`` (a consistency check: it must equal ``objective``).
     accuracy, certified_accuracy, pgd_accuracy : on the evaluation split (clean, exact, autograd
-        PGD; the last two must be equal for a linear model).
+        PGD; the last two must be equal for a linear model, see :attr:`CompareResult.errors`).
     distance_to_optimal_set : Euclidean distance of ``(w, b)`` to the set of optima (``None``
         when not computed).
     l1_norm, nonzeros, significant_weights : :mod:`robustcvx.metrics`.
@@ -45,7 +52,7 @@ class ModelReport:
     gap: float
     rel_gap: float | None
     coef: np.ndarray
-    intercept: float
+    intercept: Any
     accuracy: float
     certified_accuracy: float
     pgd_accuracy: float
@@ -61,6 +68,7 @@ class ModelReport:
     significant_weights: int = 0
     config: dict | None = None
     info: dict = field(default_factory=dict)
+    loss: str = "hinge"
 
     @property
     def pgd_agrees(self) -> bool:
@@ -71,14 +79,15 @@ class ModelReport:
         return self.coef
 
     @property
-    def intercept_(self) -> float:
+    def intercept_(self) -> Any:
         return self.intercept
 
     def to_dict(self) -> dict:
         return {
-            "name": self.name, "kind": self.kind, "run": self.run, "iterate": self.iterate, "epoch": self.epoch,
+            "name": self.name, "kind": self.kind, "loss": self.loss, "run": self.run, "iterate": self.iterate,
+            "epoch": self.epoch,
             "objective": float(self.objective), "gap": float(self.gap), "rel_gap": self.rel_gap,
-            "coef": [float(v) for v in self.coef], "intercept": float(self.intercept),
+            "coef": as_json_array(self.coef), "intercept": as_json_array(self.intercept),
             "accuracy": float(self.accuracy), "certified_accuracy": float(self.certified_accuracy),
             "pgd_accuracy": float(self.pgd_accuracy), "pgd_agrees": self.pgd_agrees,
             "seconds": float(self.seconds), "distance_to_optimal_set": self.distance_to_optimal_set,
@@ -112,6 +121,8 @@ class CompareResult:
 
     ``errors`` lists every failed consistency check (``ok`` is false then); ``warnings`` the
     diagnostics that could not be computed.  ``settings`` is the :class:`CompareConfig` as a dict.
+    ``n_classes`` is 2 for a binary task; ``classes`` the task's class labels (in the order of the
+    model's rows for ``K`` classes; labels -1 and +1 for a binary task), when known.
     """
 
     optimum: float
@@ -123,6 +134,8 @@ class CompareResult:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    n_classes: int = 2
+    classes: list | None = None
 
     @property
     def ok(self) -> bool:
@@ -147,7 +160,8 @@ class CompareResult:
         return json_safe({"optimum": float(self.optimum), "models": [m.to_dict() for m in self.models],
                           "gaps": self.gaps(), "data": self.data, "problem": self.problem,
                           "evaluation": self.evaluation, "settings": self.settings, "errors": list(self.errors),
-                          "warnings": list(self.warnings), "ok": self.ok, "seconds": float(self.seconds)})
+                          "warnings": list(self.warnings), "ok": self.ok, "seconds": float(self.seconds),
+                          "n_classes": int(self.n_classes), "classes": self.classes})
 
     def table(self) -> str:
         """The comparison as a fixed-width text table."""

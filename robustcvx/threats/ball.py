@@ -77,6 +77,21 @@ class NormBall(Threat):
     def _torch_norm(self, w: Any) -> Any:
         raise NotImplementedError
 
+    def torch_pair_penalties(self, W: Any, xb: Any, yb: Any) -> Any:
+        """``epsilon ||w_{y_i} - w_k||_q``: a ``K x K`` table of pair norms, one row per sample's class."""
+        import torch
+
+        K = W.shape[0]
+        if self.epsilon == 0:
+            return W.new_zeros((yb.shape[0], K))
+        N = self._torch_pair_norms(W[:, None, :] - W[None, :, :])          # N[a, k] = ||w_a - w_k||_q
+        N = torch.where(torch.eye(K, dtype=torch.bool, device=W.device), torch.zeros_like(N), N)
+        return self.epsilon * N[yb]
+
+    def _torch_pair_norms(self, V: Any) -> Any:
+        """``||V[a, k]||_q`` along the last axis (differentiable, finite gradient at 0)."""
+        raise NotImplementedError
+
     # ------------------------------------------------------------------ working-set LP
     @property
     def lp_slack(self) -> str | None:  # type: ignore[override]

@@ -169,6 +169,15 @@ class Threat(ABC):
         """``pen_i(w)`` for a minibatch, differentiable in ``w`` (scalar for uniform threats)."""
 
     @abstractmethod
+    def torch_pair_penalties(self, W: Any, xb: Any, yb: Any) -> Any:
+        """``P_ik = pen_i(w_{y_i} - w_k)`` for a minibatch of a ``K``-class model: the worst case over
+        ``Delta(x_i)`` of the loss of score difference ``f_{y_i} - f_k`` (``B x K``, 0 at ``k = y_i``).
+
+        ``W`` is ``K x d`` (differentiable), ``xb`` ``B x d``, ``yb`` class indices ``0..K-1`` (int64).
+        It equals :meth:`penalties` of ``w_{y_i} - w_k`` with a positive label, computed for every
+        pair at once (the multiclass objective of :mod:`robustcvx.baselines`)."""
+
+    @abstractmethod
     def torch_project(self, delta: Any, xb: Any) -> Any:
         """Euclidean projection of each row of ``delta`` onto ``Delta(x)``."""
 

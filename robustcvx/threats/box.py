@@ -249,6 +249,21 @@ class LinfBallInBox(Threat):
         v = -yb[:, None] * w[None, :]
         return torch.maximum(v * L, v * U).sum(dim=1)
 
+    def torch_pair_penalties(self, W: Any, xb: Any, yb: Any) -> Any:
+        """``pen_i(w_a - w_k) = sum_j U_ij (w_kj - w_aj)_+ + (-L_ij) (w_aj - w_kj)_+`` with ``a = y_i``
+        (each feature pushed to the edge that lowers ``f_a - f_k``): two products per class."""
+        K = W.shape[0]
+        out = xb.new_zeros((yb.shape[0], K))
+        if self.epsilon == 0:
+            return out
+        L, U = self.torch_bounds(xb)
+        D = (W[None, :, :] - W[:, None, :]).clamp(min=0.0)                    # D[a, k] = (w_k - w_a)_+
+        for a in range(K):
+            rows = (yb == a).nonzero(as_tuple=True)[0]
+            if rows.numel():
+                out = out.index_put((rows,), U[rows] @ D[a].T - L[rows] @ D[:, a].T)
+        return out
+
     def torch_project(self, delta: Any, xb: Any) -> Any:
         import torch
 

@@ -37,6 +37,9 @@ class L1Ball(NormBall):
     def _torch_norm(self, w: Any) -> Any:
         return w.abs().max()
 
+    def _torch_pair_norms(self, V: Any) -> Any:
+        return V.abs().amax(dim=-1)
+
     def torch_project(self, delta: Any, xb: Any) -> Any:
         """Sort-based projection of each row onto the l_1 ball (Duchi et al., 2008)."""
         import torch

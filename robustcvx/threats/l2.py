@@ -35,6 +35,9 @@ class L2Ball(NormBall):
     def _torch_norm(self, w: Any) -> Any:
         return (w * w).sum().add(1e-30).sqrt()   # smooth at w = 0 (no NaN gradient)
 
+    def _torch_pair_norms(self, V: Any) -> Any:
+        return (V * V).sum(dim=-1).add(1e-30).sqrt()
+
     def torch_project(self, delta: Any, xb: Any) -> Any:
         import torch
 

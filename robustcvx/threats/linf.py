@@ -36,6 +36,9 @@ class LinfBall(NormBall):
     def _torch_norm(self, w: Any) -> Any:
         return w.abs().sum()
 
+    def _torch_pair_norms(self, V: Any) -> Any:
+        return V.abs().sum(dim=-1)
+
     def torch_project(self, delta: Any, xb: Any) -> Any:
         return delta.clamp(min=-self.epsilon, max=self.epsilon)
 
