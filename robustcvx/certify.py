@@ -9,6 +9,10 @@ accuracy is the step function ``acc(eps) = #{i : r_i > eps} / n``: non-increasin
 right-continuous, dropping exactly at the radii (the breakpoints).  A sample with margin exactly 0
 counts as wrong.
 
+A multiclass model (``coef`` of shape ``(K, d)``: :func:`robustcvx.linear.is_multiclass`) is certified the
+same way, with labels among its classes: its worst-case margin is the smallest over the competing classes
+and its radius the smallest pair radius (:mod:`robustcvx.pairs`).
+
 Every function takes the threat as ``norm`` (``"inf"``, ``"2"``, ``"1"``) and ``box``, or as a
 :class:`~robustcvx.threats.Threat` passed as ``norm`` (its radius is then irrelevant or replaced).
 """
@@ -20,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from .linear import as_linear, check_dimension
+from . import pairs
+from .linear import as_linear, as_multiclass, check_dimension, is_multiclass
 from .threats import Threat, make_threat
 from .validation import check_epsilon, check_epsilons, check_features, check_pm1_labels
 
@@ -32,33 +37,62 @@ def threat_family(norm: object = "inf", box: object = None, epsilon: float = 0.0
     return make_threat(epsilon, norm, box)
 
 
-def _prepare(model: Any, X: Any, y: Any, norm: object, box: object, epsilon: float = 0.0):
+@dataclass(frozen=True)
+class Prepared:
+    """A checked model and data set: ``coef`` is ``w`` (binary) or ``W`` (multiclass, then ``y`` holds the
+    row of each label's class)."""
+
+    coef: np.ndarray
+    intercept: Any
+    X: Any
+    y: np.ndarray
+    threat: Threat
+    multiclass: bool
+
+    def worst_margins(self) -> np.ndarray:
+        if self.multiclass:
+            return pairs.worst_margins(self.coef, self.intercept, self.X, self.y, self.threat)
+        return self.threat.worst_margins(self.coef, self.intercept, self.X, self.y)
+
+    def radii(self) -> np.ndarray:
+        if self.multiclass:
+            return pairs.radii(self.coef, self.intercept, self.X, self.y, self.threat)
+        return self.threat.radii(self.coef, self.intercept, self.X, self.y)
+
+
+def prepare(model: Any, X: Any, y: Any, norm: object = "inf", box: object = None, epsilon: float = 0.0) -> Prepared:
+    """Check ``model``, ``X``, ``y`` and the threat once (binary labels -1/+1, or the model's classes)."""
+    X = check_features(X, sparse=True)
+    threat = threat_family(norm, box, epsilon)
+    if is_multiclass(model):
+        W, b, classes = as_multiclass(model)
+        if W.shape[1] != X.shape[1]:
+            check_dimension(W[0], X)
+        yi = pairs.class_indices(y, classes, X.shape[0])
+        threat.check_data(X)
+        return Prepared(W, b, X, yi, threat, True)
     w, b = as_linear(model)
-    X = check_features(X)
     y = check_pm1_labels(y, X.shape[0])
     check_dimension(w, X)
-    threat = threat_family(norm, box, epsilon)
     threat.check_data(X)
-    return w, b, X, y, threat
+    return Prepared(w, b, X, y, threat, False)
 
 
 def margins(model: Any, X: Any, y: Any) -> np.ndarray:
-    """``y_i f(x_i)``: positive iff sample ``i`` is classified correctly."""
-    w, b, X, y, _ = _prepare(model, X, y, "inf", None)
-    return y * (X @ w + b)
+    """``y_i f(x_i)`` (multiclass: ``f_y(x_i) - max_{k != y} f_k(x_i)``): positive iff sample ``i`` is
+    classified correctly."""
+    return prepare(model, X, y).worst_margins()
 
 
 def worst_margins(model: Any, X: Any, y: Any, epsilon: float, norm: object = "inf",
                   box: object = None) -> np.ndarray:
     """Exact worst-case margins ``min_{delta} y_i f(x_i + delta)`` at radius ``epsilon``."""
-    w, b, X, y, threat = _prepare(model, X, y, norm, box, check_epsilon(epsilon))
-    return threat.worst_margins(w, b, X, y)
+    return prepare(model, X, y, norm, box, check_epsilon(epsilon)).worst_margins()
 
 
 def certified_radii(model: Any, X: Any, y: Any, norm: object = "inf", box: object = None) -> np.ndarray:
     """Exact certified radius of every sample (see the module docstring); ``<= 0`` when misclassified."""
-    w, b, X, y, threat = _prepare(model, X, y, norm, box)
-    return threat.radii(w, b, X, y)
+    return prepare(model, X, y, norm, box).radii()
 
 
 def certified_accuracy(model: Any, X: Any, y: Any, epsilon: Any, norm: object = "inf",
@@ -105,8 +139,9 @@ class CertifiedCurve:
 
 def certified_curve(model: Any, X: Any, y: Any, norm: object = "inf", box: object = None) -> CertifiedCurve:
     """The whole certified-accuracy-vs-epsilon curve at once, with its exact breakpoints."""
-    w, b, X, y, threat = _prepare(model, X, y, norm, box)
-    r = threat.radii(w, b, X, y)
+    prep = prepare(model, X, y, norm, box)
+    threat = prep.threat
+    r = prep.radii()
     n = r.shape[0]
     finite_pos = np.sort(r[(r > 0) & np.isfinite(r)])
     bps, counts = np.unique(finite_pos, return_counts=True)

@@ -45,8 +45,6 @@ class Frame:
         key = ("frame-problem", problem.threat.key(), problem.l1, problem.l2)
         cache = problem._cache
         if key not in cache:
-            from .problems import RobustHingeProblem
-
             if "frame-X" not in cache:
                 X = problem.X
                 cache["frame-X"] = (X * self.scale) if hasattr(X, "tocsr") else (X - self.offset) * self.scale
@@ -60,9 +58,7 @@ class Frame:
                         f"{name} = {before:g} is out of range for data of this size (features up to "
                         f"{1 / self.scale:.3g} after centring): in the frame where the data is of order one it "
                         f"becomes {after:g}; rescale the data or the option")
-            out = RobustHingeProblem(cache["frame-X"], problem.y, threat, l1=l1, l2=l2,
-                                     sample_weight=problem.sample_weight)
-            cache[key] = out
+            cache[key] = problem.reframed(cache["frame-X"], threat, l1, l2)
         return cache[key]
 
     def from_frame(self, w: np.ndarray, b: float) -> tuple[np.ndarray, float]:
@@ -81,6 +77,16 @@ class Frame:
         m = np.broadcast_to(np.asarray(self.offset, dtype=float), w.shape)
         b2 = float(fp.Fraction(float(b)) + fp.exact_dot(w, m)) if np.any(m) else float(b)
         return w / self.scale, b2
+
+    def multi_from_frame(self, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`from_frame` for every row of a multiclass model ``(W' (K x d), b' (K,))``."""
+        pairs = [self.from_frame(w, bk) for w, bk in zip(np.asarray(W, dtype=float), np.asarray(b, dtype=float))]
+        return np.array([w for w, _ in pairs]).reshape(np.shape(W)), np.array([bk for _, bk in pairs])
+
+    def multi_to_frame(self, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`to_frame` for every row of a multiclass model."""
+        pairs = [self.to_frame(w, bk) for w, bk in zip(np.asarray(W, dtype=float), np.asarray(b, dtype=float))]
+        return np.array([w for w, _ in pairs]).reshape(np.shape(W)), np.array([bk for _, bk in pairs])
 
     def describe(self) -> dict:
         off = np.asarray(self.offset, dtype=float)

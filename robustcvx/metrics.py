@@ -1,7 +1,7 @@
 """Metrics of a linear model ``f(x) = w.x + b``, defined once and used everywhere.
 
 * :func:`accuracy`: the fraction of samples with ``y f(x) > 0`` (a margin of exactly 0 is an error,
-  the same convention as certification);
+  the same convention as certification; multiclass: ``f_y > max_{k != y} f_k``);
 * :func:`nonzeros`: weights with ``|w_j| > NONZERO_REL * max_k |w_k|`` -- numerically nonzero,
   relative to the model's own scale, so rescaling a model does not change the count and an LP
   vertex's exact zeros are zeros;
@@ -23,13 +23,21 @@ NONZERO_REL = 1e-9
 SIGNIFICANT = 0.01
 
 
-def margins(w: np.ndarray, b: float, X: Any, y: np.ndarray) -> np.ndarray:
-    """``y_i (w.x_i + b)``."""
-    return np.asarray(y, dtype=float) * (X @ np.asarray(w, dtype=float) + float(b))
+def margins(w: np.ndarray, b: Any, X: Any, y: np.ndarray) -> np.ndarray:
+    """``y_i (w.x_i + b)``; for a multiclass model (``w`` of shape ``(K, d)``, ``y`` the class rows
+    ``0..K-1``) ``f_y(x_i) - max_{k != y} f_k(x_i)``."""
+    w = np.asarray(w, dtype=float)
+    if w.ndim == 2:
+        S = np.asarray(X @ w.T) + np.asarray(b, dtype=float)[None, :]
+        yi = np.asarray(y, dtype=np.int64)
+        own = S[np.arange(S.shape[0]), yi].copy()
+        S[np.arange(S.shape[0]), yi] = -np.inf
+        return own - S.max(axis=1)
+    return np.asarray(y, dtype=float) * (X @ w + float(b))
 
 
-def accuracy(w: np.ndarray, b: float, X: Any, y: np.ndarray) -> float:
-    """Fraction of samples classified correctly (``y f(x) > 0``)."""
+def accuracy(w: np.ndarray, b: Any, X: Any, y: np.ndarray) -> float:
+    """Fraction of samples classified correctly (margin ``> 0``: a tie is an error)."""
     return float(np.mean(margins(w, b, X, y) > 0))
 
 
@@ -61,15 +69,14 @@ def evaluate(model: Any, X: Any, y: Any, epsilons: Sequence[float], norm: Any = 
     """
     from .attacks import attacked_accuracy
     from .certify import certified_accuracy
+    from .certify import margins as model_margins
     from .errors import SolverError
-    from .linear import as_linear
 
-    w, b = as_linear(model)
-    acc = accuracy(w, b, X, y)
+    acc = float(np.mean(model_margins(model, X, y) > 0))
     out = []
     for e in epsilons:
-        cert = float(certified_accuracy((w, b), X, y, e, norm, box))
-        att = float(attacked_accuracy((w, b), X, y, e, norm, box))
+        cert = float(certified_accuracy(model, X, y, e, norm, box))
+        att = float(attacked_accuracy(model, X, y, e, norm, box))
         if abs(cert - att) > 1.0 / len(y) + 1e-12:
             raise SolverError(f"certified ({cert}) and attacked ({att}) accuracy disagree at epsilon {e}")
         out.append({"epsilon": float(e), "accuracy": acc, "certified_accuracy": cert, "attacked_accuracy": att})

@@ -206,7 +206,7 @@ def _working_set(problem: RobustHingeProblem, w0: np.ndarray, b0: float, level: 
     """The working-set loop of :func:`project_onto_optimal_set` for one ``band``."""
     pos, zero = z_guess > band, z_guess < -band
     viol_tol = 1e-10
-    for rounds in range(1, max_rounds + 1):
+    for rounds in range(1, max_rounds + 1):  # noqa: B007 - the number of rounds is returned
         kink = ~(pos | zero)
         w1, b1, status = _solve_projection(problem, np.flatnonzero(kink), np.flatnonzero(pos), w0, b0, level,
                                            solver)

@@ -1,6 +1,7 @@
 """Every input check of the package, in one place (one-line messages, ValueError/TypeError subclasses).
 
-* options: :func:`check_number`, :func:`check_epsilon`, :func:`check_epsilons`, :func:`check_box`;
+* options: :func:`check_number`, :func:`check_integer`, :func:`check_choice`, :func:`check_epsilon`,
+  :func:`check_epsilons`, :func:`check_box`;
 * arrays given to the API: :func:`check_features` (finite float64 2-D), :func:`check_pm1_labels`,
   :func:`check_signed_labels`, :func:`check_box_contains`;
 * raw arrays read from data files, before conversion (:mod:`robustcvx.data`):
@@ -36,6 +37,39 @@ def check_number(value: object, name: str, *, minimum: float | None = 0.0) -> fl
     if minimum is not None and out < minimum:
         raise OptionError(f"{name} must be >= {minimum:g}, got {out:g}")
     return out
+
+
+def check_integer(value: object, name: str, *, minimum: int | None = 0) -> int:
+    """Return ``value`` as an int, at least ``minimum`` (``None``: no lower bound).
+
+    Accepts ints, integral floats (``4.0``) and strings of an integer (``"4"``, the CLI form);
+    booleans, fractions and other types are an :class:`InputTypeError`.
+    """
+    if isinstance(value, bool) or value is None:
+        raise InputTypeError(f"{name} must be an integer, got {value!r}")
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise InputTypeError(f"{name} must be an integer, got {value!r}") from None
+    if isinstance(value, (float, np.floating)):
+        if not (math.isfinite(value) and float(value).is_integer()):
+            raise InputTypeError(f"{name} must be an integer, got {value!r}")
+        value = int(value)
+    if not isinstance(value, (int, np.integer)):
+        raise InputTypeError(f"{name} must be an integer, got {value!r}")
+    out = int(value)
+    if minimum is not None and out < minimum:
+        raise OptionError(f"{name} must be >= {minimum}, got {out}")
+    return out
+
+
+def check_choice(value: object, name: str, choices: Sequence[str]) -> str:
+    """The canonical (stripped, lower-case) name of one of ``choices``, or an :class:`OptionError` listing them."""
+    key = value.strip().lower() if isinstance(value, str) else None
+    if key not in choices:
+        raise OptionError(f"unknown {name} {value!r}: use one of {', '.join(choices)}")
+    return key
 
 
 def check_epsilon(epsilon: object) -> float:
@@ -83,7 +117,8 @@ def check_features(X: object, name: str = "X", *, sparse: bool = False) -> Any:
     except (TypeError, ValueError):
         raise DataError(f"{name} must be a numeric 2-D array (ragged or non-numeric input given)") from None
     if arr.ndim != 2:
-        raise DataError(f"{name} must be 2-D (n_samples, n_features), got shape {arr.shape}; reshape 1-D data with X.reshape(-1, 1)")
+        raise DataError(f"{name} must be 2-D (n_samples, n_features), got shape {arr.shape}; "
+                        "reshape 1-D data with X.reshape(-1, 1)")
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise DataError(f"{name} is empty (shape {arr.shape}): need at least one sample and one feature")
     if not np.isfinite(arr).all():
@@ -141,9 +176,10 @@ def check_box_contains(X: np.ndarray, box: tuple[float, float], tol: float = 1e-
 _NUMERIC_KINDS = "biuf"
 
 
-def check_raw_features(X: Any, what: str) -> np.ndarray:
-    """Check ``X`` is a non-empty, numeric, 2-D array (not yet converted); return it."""
-    X = np.asarray(X)
+def check_raw_features(X: Any, what: str) -> Any:
+    """Check ``X`` is a non-empty, numeric, 2-D array or scipy.sparse matrix (not yet converted); return it
+    (sparse input as CSR)."""
+    X = X.tocsr() if hasattr(X, "tocsr") else np.asarray(X)
     if X.dtype.kind not in _NUMERIC_KINDS:
         raise DataError(f"{what} features are not numeric (dtype {X.dtype}); store real numbers")
     if X.ndim != 2:

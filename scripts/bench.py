@@ -1,8 +1,10 @@
 #!/usr/bin/env python
-"""Benchmark the fast solver against SGD and the cvxpy references (``robustcvx bench``).
+"""Benchmark the exact solver against 100 torch SGD epochs (``robustcvx bench``).
 
-    python scripts/bench.py            # every workload, writes results/bench.json + bench_scaling.png
-    python scripts/bench.py --quick    # small workloads only (CI smoke)
+    python scripts/bench.py            # every workload: results/bench.json and results/bench.md
+    python scripts/bench.py --quick    # the small in-process workloads only (CI smoke)
+
+Workloads are specs in :mod:`robustcvx.bench.workloads`; see ``--help`` for the options.
 """
 
 from __future__ import annotations

@@ -131,7 +131,7 @@ def pgd_accuracy(w, b, X, y, eps, norm="inf", box=None, steps=10, restarts=2, se
     """Accuracy under a projected-gradient attack that minimises y f(x + delta)."""
     rng = np.random.default_rng(seed)
     X = np.asarray(X, float)
-    n, d = X.shape
+    n = X.shape[0]
     grad = -y[:, None] * w[None, :]           # gradient of -y f wrt x (ascent on the loss)
     worst = y * (X @ w + b)
     for _ in range(restarts if norm == "inf" else 1):  # l2/l1 start at 0: one run is deterministic
@@ -196,3 +196,136 @@ def reference_optimum(X, y, eps=0.0, norm="inf", box=None, l1=0.0, l2=0.0, weigh
     if l2 == 0 and weights is None and (norm in ("inf", "1") or eps == 0):
         return linprog_optimum(X, y, eps, norm if eps > 0 else "inf", box if eps > 0 else None, l1)
     return cvxpy_optimum(X, y, eps, norm, box, l1, l2, weights)
+
+
+# ----------------------------------------------------------------------------------------------- multiclass
+def box_bounds(X, eps, box):
+    """Per-sample bounds ``L <= delta <= U`` of the l_inf ball inside the box: ``L = max(-eps, lo - x)``,
+    ``U = min(eps, hi - x)``."""
+    lo, hi = box
+    return np.maximum(-eps, lo - X), np.minimum(eps, hi - X)
+
+
+def pair_penalty_numpy(v, x, eps, norm="inf", box=None):
+    """``max_delta -v.delta`` over the threat set of ``x`` (closed forms, from the definition of a dual norm
+    and, for the box, coordinatewise: ``max(-v_j L_j, -v_j U_j)``)."""
+    v = np.asarray(v, float)
+    if eps == 0:
+        return 0.0
+    if box is not None:
+        L, U = box_bounds(np.asarray(x, float)[None, :], eps, box)
+        return float(np.maximum(-v * L[0], -v * U[0]).sum())
+    q = {"inf": 1, "2": 2, "1": np.inf}[norm]
+    return float(eps * np.linalg.norm(v, q))
+
+
+def multiclass_objective_numpy(W, b, X, y, eps=0.0, norm="inf", box=None, l1=0.0, l2=0.0, weights=None):
+    """The Crammer-Singer robust objective by loops over samples and competitors (the definition)."""
+    X = np.asarray(X, float)
+    n, K = X.shape[0], W.shape[0]
+    c = np.full(n, 1.0 / n) if weights is None else np.asarray(weights, float) / np.sum(weights)
+    total = 0.0
+    for i in range(n):
+        a = int(y[i])
+        worst = 0.0
+        for k in range(K):
+            if k != a:
+                v = W[a] - W[k]
+                worst = max(worst, 1 - v @ X[i] - (b[a] - b[k]) + pair_penalty_numpy(v, X[i], eps, norm, box))
+        total += c[i] * worst
+    return total + l1 * np.abs(W).sum() + 0.5 * l2 * (W ** 2).sum()
+
+
+def multiclass_cvxpy_optimum(X, y, eps=0.0, norm="inf", box=None, l1=0.0, l2=0.0, weights=None):
+    """Optimal value of the Crammer-Singer robust problem from the math: one slack per sample, one
+    constraint per sample and competitor with the penalty as a plain norm atom of ``w_y - w_k`` (the box:
+    an elementwise maximum), Clarabel at tight tolerances."""
+    import cvxpy as cp
+
+    X = np.asarray(X, float)
+    y = np.asarray(y)
+    n, d = X.shape
+    K = int(y.max()) + 1
+    c = np.full(n, 1.0 / n) if weights is None else np.asarray(weights, float) / np.sum(weights)
+    W, b, xi = cp.Variable((K, d)), cp.Variable(K), cp.Variable(n, nonneg=True)
+    cons = []
+    q = {"inf": 1, "2": 2, "1": "inf"}[norm]
+    if box is not None and eps > 0:
+        L, U = box_bounds(X, eps, box)
+    for i in range(n):
+        a = int(y[i])
+        for k in range(K):
+            if k == a:
+                continue
+            v = W[a] - W[k]
+            if eps == 0:
+                pen = 0
+            elif box is not None:
+                pen = cp.sum(cp.maximum(cp.multiply(-L[i], v), cp.multiply(-U[i], v)))
+            else:
+                pen = eps * cp.norm(v, q)
+            cons.append(xi[i] >= 1 - X[i] @ v - (b[a] - b[k]) + pen)
+    obj = c @ xi + l1 * cp.sum(cp.abs(W)) + 0.5 * l2 * cp.sum_squares(W)
+    prob = cp.Problem(cp.Minimize(obj), cons)
+    with warnings.catch_warnings():      # "may be inaccurate" at these tolerances: the tests compare to 1e-7
+        warnings.simplefilter("ignore")
+        prob.solve(solver="CLARABEL", tol_gap_abs=1e-11, tol_gap_rel=1e-11, tol_feas=1e-11, max_iter=500,
+                   static_regularization_constant=1e-12)
+    assert prob.status in ("optimal", "optimal_inaccurate"), prob.status
+    return float(prob.value)
+
+
+def multiclass_worst_margins_numpy(W, b, X, y, eps, norm="inf", box=None):
+    """``min_k [(w_y - w_k).x + b_y - b_k - pen(w_y - w_k)]`` by loops (the definition)."""
+    out = np.empty(X.shape[0])
+    for i in range(X.shape[0]):
+        a = int(y[i])
+        out[i] = min((W[a] - W[k]) @ X[i] + b[a] - b[k] - pair_penalty_numpy(W[a] - W[k], X[i], eps, norm, box)
+                     for k in range(W.shape[0]) if k != a)
+    return out
+
+
+def multiclass_pgd_accuracy(W, b, X, y, eps, norm="inf", box=None, steps=30, restarts=3, seed=0):
+    """Accuracy under a projected-gradient attack on the margin ``f_y - max_{k != y} f_k`` (numpy)."""
+    rng = np.random.default_rng(seed)
+    X = np.asarray(X, float)
+    n = X.shape[0]
+    idx = np.arange(n)
+
+    def margin(Z):
+        S = Z @ W.T + b
+        own = S[idx, y].copy()
+        S[idx, y] = -np.inf
+        return own - S.max(axis=1), S.argmax(axis=1)
+
+    def project(D, Z0):
+        if norm == "inf":
+            D = np.clip(D, -eps, eps)
+        elif norm == "2":
+            nrm = np.maximum(np.linalg.norm(D, axis=1, keepdims=True), 1e-300)
+            D = D * np.minimum(1.0, eps / nrm)
+        else:
+            D = _project_l1_rows(D, eps)
+        if box is not None:
+            D = np.clip(Z0 + D, box[0], box[1]) - Z0
+        return D
+
+    worst, _ = margin(X)
+    step = 2.5 * eps / steps
+    for _ in range(restarts):
+        D = project(rng.uniform(-eps, eps, size=X.shape), X)
+        for _ in range(steps):
+            m, k = margin(X + D)
+            worst = np.minimum(worst, m)
+            g = W[k] - W[y]                         # ascent direction of -margin for the current rival
+            if norm == "inf":
+                D = project(D + step * np.sign(g), X)
+            elif norm == "2":
+                D = project(D + step * g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-300), X)
+            else:
+                j = np.abs(g).argmax(axis=1)
+                E = np.zeros_like(D)
+                E[idx, j] = np.sign(g[idx, j])
+                D = project(D + step * E, X)
+        worst = np.minimum(worst, margin(X + D)[0])
+    return float(np.mean(worst > 0))

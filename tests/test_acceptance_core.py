@@ -12,11 +12,12 @@ import json
 
 import numpy as np
 import pytest
-from conftest import SHARED_MNIST_T10K
-from reference import linprog_optimum, pgd_accuracy, socp_optimum
 
 from robustcvx.cli import main
 from robustcvx.data import load_task
+
+from conftest import SHARED_MNIST_T10K
+from reference import linprog_optimum, pgd_accuracy, socp_optimum
 
 THREATS = [("inf", None), ("inf", "0,1"), ("2", None), ("1", None)]
 EPSILONS = [0.0, 0.05, 0.1, 0.2]

@@ -1,26 +1,33 @@
-"""PyTorch baselines: options, the per-epoch trace, determinism, and the PGD attack vs the certificate."""
+"""PyTorch baselines: options, the per-epoch trace, the three models of a run (last, best,
+averaged), schedules, sample weights, determinism, the threats' torch pieces and the PGD attack
+vs the certificate."""
 
 from __future__ import annotations
 
+import math
+
+import cvxpy as cp
 import numpy as np
 import pytest
-
-torch = pytest.importorskip("torch")
-
-from conftest import make_blobs
+import torch
 
 from robustcvx.baselines import (
+    AttackConfig,
     BaselineConfig,
     BaselineResult,
+    Iterate,
     SGDHingeClassifier,
     pgd_accuracy,
     pgd_margins,
     train_baseline,
 )
-from robustcvx.baselines.attack import project_l1_ball
 from robustcvx.certify import certified_accuracy
-from robustcvx.errors import OptionError
+from robustcvx.errors import DataError, InputTypeError, OptionError
 from robustcvx.problems import RobustHingeProblem
+from robustcvx.threats import make_threat
+from robustcvx.validation import check_choice, check_integer
+
+from conftest import make_blobs
 
 FAST = dict(epochs=3, batch_size=16)
 
@@ -40,8 +47,10 @@ THREATS = [("inf", None), ("inf", (0.0, 1.0)), ("2", None), ("1", None)]
     (dict(batch_size=0), "batch size must be >= 1"),
     (dict(batch_size=-5), "batch size must be >= 1"),
     (dict(lr=0), "learning rate must be > 0"),
+    (dict(lr=-0.1), "learning rate must be > 0"),
     (dict(lr=float("nan")), "learning rate must be finite"),
     (dict(schedule="linear"), "unknown schedule"),
+    (dict(average="ema"), "unknown average"),
     (dict(device="tpu"), "unknown device"),
     (dict(pgd_steps=0), "pgd steps must be >= 1"),
     (dict(momentum=1.0), "momentum must be in"),
@@ -54,10 +63,42 @@ def test_bad_options_raise_one_line_option_errors(kwargs, match):
     assert isinstance(info.value, ValueError)
 
 
-def test_config_normalises_names_and_numbers():
-    cfg = BaselineConfig(optimizer=" PGD ", epochs="4", lr="0.05", schedule="Cosine")
-    assert (cfg.optimizer, cfg.epochs, cfg.lr, cfg.schedule) == ("pgd", 4, 0.05, "cosine")
-    assert cfg.to_dict()["optimizer"] == "pgd"
+@pytest.mark.parametrize("kwargs", [dict(epochs=2.5), dict(epochs=True), dict(batch_size="ten"),
+                                    dict(lr="fast"), dict(seed=None)])
+def test_wrong_types_are_type_errors(kwargs):
+    with pytest.raises(InputTypeError):
+        BaselineConfig(**kwargs)
+
+
+def test_config_normalises_names_and_numbers_and_is_keyword_only():
+    cfg = BaselineConfig(optimizer=" PGD ", epochs="4", lr="0.05", schedule="Inv-Sqrt", average="TAIL")
+    assert (cfg.optimizer, cfg.epochs, cfg.lr, cfg.schedule, cfg.average) == ("pgd", 4, 0.05, "inv-sqrt", "tail")
+    assert cfg.to_dict()["optimizer"] == "pgd" and cfg.adversarial and not cfg.replace(optimizer="adam").adversarial
+    with pytest.raises(TypeError):
+        BaselineConfig("sgd")  # keyword-only
+    with pytest.raises(TypeError):
+        AttackConfig(20)
+
+
+def test_attack_config_validates():
+    assert AttackConfig(steps="5").steps == 5
+    with pytest.raises(OptionError, match="attack steps must be >= 1"):
+        AttackConfig(steps=0)
+    with pytest.raises(OptionError, match="attack restarts must be >= 1"):
+        AttackConfig(restarts=0)
+    assert set(AttackConfig().to_dict()) == {"steps", "restarts", "step_size", "seed", "device", "threads"}
+
+
+def test_shared_integer_and_choice_checks():
+    assert check_integer("7", "k") == 7 and check_integer(np.int64(3), "k") == 3 and check_integer(4.0, "k") == 4
+    for bad in (True, 2.5, "2.5", None, [1]):
+        with pytest.raises(InputTypeError, match="k must be an integer"):
+            check_integer(bad, "k")
+    with pytest.raises(OptionError, match="k must be >= 2, got 1"):
+        check_integer(1, "k", minimum=2)
+    assert check_choice(" Tail ", "average", ("none", "tail")) == "tail"
+    with pytest.raises(OptionError, match="unknown average 3: use one of none, tail"):
+        check_choice(3, "average", ("none", "tail"))
 
 
 def test_cuda_without_gpu_is_a_clear_error():
@@ -66,6 +107,17 @@ def test_cuda_without_gpu_is_a_clear_error():
     X, y = unit_blobs()
     with pytest.raises(OptionError, match="no GPU"):
         train_baseline(RobustHingeProblem(X, y, 0.1), BaselineConfig(device="cuda", **FAST))
+
+
+def test_bad_arguments_of_train_baseline():
+    X, y = unit_blobs()
+    problem = RobustHingeProblem(X, y, 0.1)
+    with pytest.raises(InputTypeError, match="BaselineConfig"):
+        train_baseline(problem, {"epochs": 1})
+    with pytest.raises(InputTypeError, match="RobustHingeProblem"):
+        train_baseline((X, y), BaselineConfig(epochs=1))
+    with pytest.raises(DataError, match="labels -1 and \\+1"):
+        train_baseline(problem, BaselineConfig(epochs=1), eval_data=(X, (y > 0).astype(float)))
 
 
 # -------------------------------------------------------------------------------- trace
@@ -78,8 +130,9 @@ def test_trace_has_one_row_per_epoch_with_recomputed_numbers():
                          eval_data=(Xe, ye))
     assert isinstance(res, BaselineResult) and res.name == "sgd"
     assert [r["epoch"] for r in res.trace] == [1, 2, 3, 4]
-    keys = {"epoch", "objective", "gap", "rel_gap", "accuracy", "certified_accuracy", "l1_norm", "small_weights"}
-    assert all(keys <= set(r) for r in res.trace)
+    keys = {"epoch", "objective", "gap", "rel_gap", "accuracy", "certified_accuracy", "l1_norm", "nonzeros",
+            "significant_weights", "averaged_objective", "averaged_gap", "averaged_rel_gap", "lr", "seconds"}
+    assert all(set(r) == keys for r in res.trace)
     last = res.trace[-1]
     w, b = res.coef, res.intercept
     assert last["objective"] == res.objective == problem.objective(w, b)
@@ -88,7 +141,10 @@ def test_trace_has_one_row_per_epoch_with_recomputed_numbers():
     assert last["accuracy"] == np.mean(ye * (Xe @ w + b) > 0)
     assert last["certified_accuracy"] == certified_accuracy((w, b), Xe, ye, 0.05, "inf")
     assert last["l1_norm"] == pytest.approx(np.abs(w).sum())
-    assert last["small_weights"] == np.count_nonzero(np.abs(w) < 1e-6)
+    top = np.abs(w).max()
+    assert last["nonzeros"] == np.count_nonzero(np.abs(w) > 1e-9 * top)
+    assert last["significant_weights"] == np.count_nonzero(np.abs(w) > 0.01 * top)
+    assert last["averaged_objective"] is None and res.averaged is None  # average="none" by default
     assert res.seconds > 0 and res.coef.dtype == np.float64 and res.coef.shape == (5,)
 
 
@@ -103,19 +159,24 @@ def test_trace_without_optimum_and_rel_gap_at_zero_optimum():
 def test_zero_epochs_reports_the_initial_model():
     X, y = unit_blobs()
     problem = RobustHingeProblem(X, y, 0.1)
-    res = train_baseline(problem, BaselineConfig(epochs=0, init="zeros"))
+    res = train_baseline(problem, BaselineConfig(epochs=0, init="zeros", average="all"))
     assert res.trace == [] and not res.coef.any() and res.intercept == 0.0 and res.objective == 1.0
+    for it in res.iterates():
+        assert it.epoch == 0 and not it.coef.any() and it.objective == 1.0
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam", "fgsm", "pgd"])
 @pytest.mark.parametrize("norm, box", THREATS)
-def test_reported_objective_is_the_recomputed_objective(optimizer, norm, box):
+def test_reported_objectives_are_the_recomputed_objectives(optimizer, norm, box):
     X, y = unit_blobs(seed=3)
     problem = RobustHingeProblem(X, y, 0.1, norm, box, l1=0.01, l2=0.02)
-    res = train_baseline(problem, BaselineConfig(optimizer=optimizer, **FAST))
-    assert res.objective == problem.objective(res.coef, res.intercept)
+    res = train_baseline(problem, BaselineConfig(optimizer=optimizer, average="tail", **FAST))
+    assert [it.which for it in res.iterates()] == ["last", "best", "averaged"]
+    for it in res.iterates():
+        assert it.objective == problem.objective(it.coef, it.intercept)
+        assert np.isfinite(it.objective) and it.objective < 1.5
     assert res.trace[-1]["objective"] == res.objective
-    assert np.isfinite(res.objective) and res.objective < 1.5
+    assert res.trace[-1]["averaged_objective"] == res.averaged.objective
 
 
 @pytest.mark.parametrize("norm, box", THREATS)
@@ -130,14 +191,137 @@ def test_fgsm_training_on_a_linear_model_is_robust_sgd(norm, box):
     np.testing.assert_allclose(b.coef, a.coef, atol=1e-4)
 
 
+# -------------------------------------------------------- the three models: last, best, averaged
+def _last_iterates(problem, cfg, epochs):
+    """``w_e`` for e = 1..epochs, each from its own run (a run of e epochs is the prefix of a longer one)."""
+    return [train_baseline(problem, cfg.replace(epochs=e, average="none")).last for e in range(1, epochs + 1)]
+
+
+@pytest.mark.parametrize("average", ["all", "tail"])
+def test_averaged_iterate_is_the_mean_of_the_iterates(average):
+    # full batches: one step per epoch, so the iterates are the epoch-end models of shorter runs
+    X, y = unit_blobs(n=40, seed=14, sep=0.3)
+    problem = RobustHingeProblem(X, y, 0.05, "2")
+    cfg = BaselineConfig(epochs=5, batch_size=40, lr=0.5, average=average)
+    res = train_baseline(problem, cfg)
+    its = _last_iterates(problem, cfg, 5)
+    for e in range(1, 6):
+        first = 0 if average == "all" else e // 2     # tail: epochs floor(e/2)+1 .. e
+        w = np.mean([it.coef for it in its[first:e]], axis=0)
+        b = np.mean([it.intercept for it in its[first:e]])
+        assert res.trace[e - 1]["averaged_objective"] == pytest.approx(problem.objective(w, b), rel=1e-12)
+    np.testing.assert_allclose(res.averaged.coef, np.mean([it.coef for it in its[(0 if average == "all" else 2):]],
+                                                          axis=0), rtol=1e-12, atol=1e-15)
+    assert res.averaged.epoch == 5
+
+
+def test_averaging_does_not_change_the_iterates_and_best_is_the_lowest_epoch():
+    X, y = unit_blobs(n=60, seed=15, sep=0.2)
+    problem = RobustHingeProblem(X, y, 0.1)
+    cfg = BaselineConfig(epochs=6, batch_size=8, lr=0.5)      # a large step: the objective oscillates
+    plain = train_baseline(problem, cfg, optimum=0.5)
+    avg = train_baseline(problem, cfg.replace(average="all"), optimum=0.5)
+    assert np.array_equal(plain.coef, avg.coef) and plain.intercept == avg.intercept
+    objs = [r["objective"] for r in plain.trace]
+    k = int(np.argmin(objs))
+    assert plain.best.epoch == k + 1 and plain.best.objective == min(objs)
+    assert plain.best.gap == pytest.approx(min(objs) - 0.5, abs=0)
+    again = train_baseline(problem, cfg.replace(epochs=k + 1)).last  # the best epoch's model, recomputed
+    assert np.array_equal(plain.best.coef, again.coef) and plain.best.intercept == again.intercept
+
+
+def test_iterates_are_linear_models_and_serialise():
+    X, y = unit_blobs()
+    problem = RobustHingeProblem(X, y, 0.1)
+    res = train_baseline(problem, BaselineConfig(average="tail", **FAST), optimum=0.2)
+    assert isinstance(res.averaged, Iterate) and res.iterate("averaged") is res.averaged
+    assert certified_accuracy(res.averaged, X, y, 0.1) == certified_accuracy(
+        (res.averaged.coef, res.averaged.intercept), X, y, 0.1)
+    d = res.to_dict()
+    assert d["averaged"]["objective"] == res.averaged.objective and d["best"]["epoch"] == res.best.epoch
+    assert d["objective"] == res.objective and d["gap"] == pytest.approx(res.objective - 0.2, abs=0)
+    with pytest.raises(TypeError):
+        Iterate("last", np.zeros(2), 0.0, 1.0, 0)  # keyword-only
+
+
+# -------------------------------------------------------------------------- sample weights
+def _weighted_hinge_gradient(X, y, c, w, b, eps):
+    """Gradient of ``sum_i c_i max(0, 1 - y_i (w.x_i + b) + eps ||w||_1)`` at a point where no
+    hinge is at its kink and no w_j is 0 (written from the math)."""
+    active = 1 - y * (X @ w + b) + eps * np.abs(w).sum() > 0
+    gw = ((c * active)[:, None] * (-y[:, None] * X + eps * np.sign(w)[None, :])).sum(axis=0)
+    gb = float((c * active * -y).sum())
+    return gw, gb
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_full_batch_step_follows_the_gradient_of_the_weighted_objective(weighted):
+    X, y = unit_blobs(n=30, d=4, seed=16)
+    s = np.random.default_rng(0).uniform(0.2, 3.0, size=30) if weighted else None
+    problem = RobustHingeProblem(X, y, 0.05, sample_weight=s)
+    cfg = BaselineConfig(epochs=1, batch_size=30, lr=0.3, seed=4)
+    w0 = train_baseline(problem, cfg.replace(epochs=0)).last
+    w1 = train_baseline(problem, cfg).last
+    c = np.full(30, 1 / 30) if s is None else s / s.sum()
+    gw, gb = _weighted_hinge_gradient(X, y, c, w0.coef, w0.intercept, 0.05)
+    np.testing.assert_allclose(w1.coef, w0.coef - 0.3 * gw, atol=2e-6)
+    assert w1.intercept == pytest.approx(w0.intercept - 0.3 * gb, abs=2e-6)
+
+
+def test_integer_weights_train_like_duplicated_rows_in_expectation():
+    # with full batches the step is deterministic: weights 2 on a row = the row twice
+    X, y = unit_blobs(n=24, d=4, seed=17)
+    reps = np.random.default_rng(1).integers(1, 4, size=24)
+    weighted = RobustHingeProblem(X, y, 0.05, sample_weight=reps)
+    dup = RobustHingeProblem(np.repeat(X, reps, axis=0), np.repeat(y, reps), 0.05)
+    a = train_baseline(weighted, BaselineConfig(epochs=3, batch_size=24, init="zeros"))
+    b = train_baseline(dup, BaselineConfig(epochs=3, batch_size=int(reps.sum()), init="zeros"))
+    np.testing.assert_allclose(a.coef, b.coef, atol=1e-5)
+    assert a.objective == pytest.approx(b.objective, abs=1e-5)
+
+
+def test_weighted_objective_is_reported():
+    X, y = unit_blobs(n=40, seed=18)
+    s = np.where(y > 0, 5.0, 1.0)
+    problem = RobustHingeProblem(X, y, 0.1, sample_weight=s)
+    res = train_baseline(problem, BaselineConfig(**FAST))
+    w, b = res.coef, res.intercept
+    h = np.maximum(0, 1 - y * (X @ w + b) + 0.1 * np.abs(w).sum())
+    assert res.objective == pytest.approx((s * h).sum() / s.sum(), rel=1e-12)
+
+
+# ------------------------------------------------------------------------------- sparse
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "fgsm", "pgd"])
+@pytest.mark.parametrize("norm, box", THREATS)
+def test_a_sparse_problem_trains_like_its_dense_copy(optimizer, norm, box):
+    import scipy.sparse as sp
+
+    X, y = unit_blobs(n=50, d=8, seed=19)
+    X[np.random.default_rng(3).random(X.shape) < 0.6] = 0.0
+    cfg = BaselineConfig(optimizer=optimizer, average="tail", **FAST)
+    dense = train_baseline(RobustHingeProblem(X, y, 0.1, norm, box, l1=0.01), cfg, optimum=0.3)
+    sparse = train_baseline(RobustHingeProblem(sp.csr_matrix(X), y, 0.1, norm, box, l1=0.01), cfg, optimum=0.3)
+    for a, b in zip(dense.iterates(), sparse.iterates()):
+        np.testing.assert_allclose(b.coef, a.coef, rtol=0, atol=1e-6)
+        assert b.objective == pytest.approx(a.objective, rel=1e-6)
+    for ra, rb in zip(dense.trace, sparse.trace):
+        assert ra["certified_accuracy"] == rb["certified_accuracy"] and ra["accuracy"] == rb["accuracy"]
+    # sparse evaluation data is accepted too, and certified exactly
+    Xe, ye = unit_blobs(n=20, d=8, seed=20)
+    res = train_baseline(RobustHingeProblem(sp.csr_matrix(X), y, 0.1, norm, box), cfg,
+                         eval_data=(sp.csr_matrix(Xe), ye))
+    assert res.trace[-1]["certified_accuracy"] == certified_accuracy(res.last, Xe, ye, 0.1, norm, box)
+
+
 # -------------------------------------------------------------------------- determinism
 @pytest.mark.parametrize("optimizer", ["sgd", "adam", "pgd"])
 def test_same_seed_same_numbers(optimizer):
     X, y = unit_blobs(seed=5)
     problem = RobustHingeProblem(X, y, 0.1, box=(0.0, 1.0))
-    cfg = BaselineConfig(optimizer=optimizer, schedule="cosine", **FAST)
+    cfg = BaselineConfig(optimizer=optimizer, schedule="cosine", average="tail", **FAST)
     r1, r2 = train_baseline(problem, cfg), train_baseline(problem, cfg)
-    assert np.array_equal(r1.coef, r2.coef) and r1.intercept == r2.intercept
+    for a, b in zip(r1.iterates(), r2.iterates()):
+        assert np.array_equal(a.coef, b.coef) and a.intercept == b.intercept and a.epoch == b.epoch
     strip = lambda t: [{k: v for k, v in row.items() if k != "seconds"} for row in t]
     assert strip(r1.trace) == strip(r2.trace)
     r3 = train_baseline(problem, cfg.replace(seed=1))
@@ -163,11 +347,13 @@ def test_schedules_change_the_learning_rate():
     X, y = unit_blobs(n=40)
     problem = RobustHingeProblem(X, y, 0.1)
     lrs = {s: [r["lr"] for r in train_baseline(problem, BaselineConfig(epochs=8, batch_size=10, schedule=s)).trace]
-           for s in ("none", "cosine", "step")}
+           for s in ("none", "cosine", "step", "inv-sqrt")}
     assert lrs["none"] == [0.1] * 8
     assert lrs["step"] == pytest.approx([0.1] * 4 + [0.01] * 2 + [0.001] * 2)
     assert lrs["cosine"][0] < 0.1 and all(a > b for a, b in zip(lrs["cosine"], lrs["cosine"][1:]))
     assert lrs["cosine"][-1] < 0.01
+    # 4 steps per epoch; the trace shows the epoch's last step t = 4e - 1
+    assert lrs["inv-sqrt"] == pytest.approx([0.1 / math.sqrt(1 + (4 * e - 1) / 4) for e in range(1, 9)], rel=1e-15)
 
 
 def test_sgd_gets_close_to_the_exact_optimum_on_an_easy_problem():
@@ -180,6 +366,20 @@ def test_sgd_gets_close_to_the_exact_optimum_on_an_easy_problem():
                          optimum=opt)
     assert opt <= res.objective + 1e-9
     assert res.trace[-1]["gap"] < 0.1 * res.trace[0]["gap"] + 1e-3
+
+
+def test_averaging_damps_the_oscillation_of_a_constant_step():
+    # a constant step leaves SGD in a noise ball around the optimum; the mean of the last half of
+    # the epochs sits much closer to it than the last iterate
+    from robustcvx.solvers import solve
+
+    X, y = unit_blobs(n=80, d=4, seed=6, sep=1.0)
+    problem = RobustHingeProblem(X, y, 0.05)
+    opt = solve(problem).objective
+    res = train_baseline(problem, BaselineConfig(epochs=80, batch_size=8, lr=0.5, average="tail"), optimum=opt)
+    assert res.averaged.gap >= -1e-9 and res.best.gap >= -1e-9
+    assert res.averaged.gap < 0.25 * res.last.gap
+    assert res.best.gap <= res.last.gap
 
 
 # --------------------------------------------------------------------------- estimator
@@ -198,12 +398,81 @@ def test_estimator_api():
         SGDHingeClassifier(optimizer="rmsprop").fit(X, labels)
 
 
+def test_estimator_average_uses_the_averaged_iterate():
+    X, y = make_blobs(n=50, d=4, sep=1.0, seed=7)
+    clf = SGDHingeClassifier(epsilon=0.1, epochs=4, batch_size=10, average="tail").fit(X, y)
+    assert np.array_equal(clf.coef_[0], clf.result_.averaged.coef)
+    assert clf.objective_ == clf.result_.averaged.objective == clf.trace_[-1]["averaged_objective"]
+
+
 def test_estimator_passes_sklearn_checks():
     from sklearn.utils.estimator_checks import check_estimator
 
     results = check_estimator(SGDHingeClassifier(epochs=5, batch_size=16), on_fail=None)
     failed = [(r["check_name"], str(r["exception"])[:200]) for r in results if r["status"] == "failed"]
     assert not failed
+
+
+# --------------------------------------------------------------- the threats' torch pieces
+def _threat(norm, box, eps=0.3):
+    return make_threat(eps, norm, box)
+
+
+@pytest.mark.parametrize("norm, box", THREATS)
+def test_torch_project_is_the_euclidean_projection(norm, box):
+    rng = np.random.default_rng(13)
+    X = rng.uniform(0, 1, size=(5, 6))
+    V = rng.normal(size=(5, 6)) * np.array([[0.05], [0.3], [1], [3], [0.01]])
+    threat = _threat(norm, box)
+    P = threat.torch_project(torch.as_tensor(V), torch.as_tensor(X)).numpy()
+    for v, x, p in zip(V, X, P):
+        z = cp.Variable(6)
+        cons = [cp.norm(z, {"inf": "inf", "2": 2, "1": 1}[norm]) <= 0.3]
+        if box is not None:
+            cons += [x + z >= box[0], x + z <= box[1]]
+        cp.Problem(cp.Minimize(cp.sum_squares(z - v)), cons).solve(
+            solver="CLARABEL", tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10)
+        np.testing.assert_allclose(p, z.value, atol=1e-6)
+
+
+@pytest.mark.parametrize("norm, box", THREATS)
+def test_torch_ascent_is_the_steepest_ascent_step(norm, box):
+    # the step s maximises g.s over the threat-norm ball of radius alpha: g.s = alpha ||g||_q
+    rng = np.random.default_rng(14)
+    G = rng.normal(size=(7, 5))
+    S = _threat(norm, box).torch_ascent(torch.as_tensor(G), 0.2).numpy()
+    p, q = {"inf": (np.inf, 1), "2": (2, 2), "1": (1, np.inf)}[norm]
+    np.testing.assert_allclose((G * S).sum(axis=1), 0.2 * np.linalg.norm(G, ord=q, axis=1), rtol=1e-12)
+    assert (np.linalg.norm(S, ord=p, axis=1) <= 0.2 * (1 + 1e-12)).all()
+
+
+@pytest.mark.parametrize("norm, box", THREATS)
+def test_torch_random_start_lies_in_the_threat_set_and_is_seeded(norm, box):
+    X = torch.as_tensor(np.random.default_rng(15).uniform(0, 1, size=(200, 4)))
+    threat = _threat(norm, box)
+    D = threat.torch_random_start(X, torch.Generator().manual_seed(3)).numpy()
+    again = threat.torch_random_start(X, torch.Generator().manual_seed(3)).numpy()
+    assert np.array_equal(D, again) and D.shape == (200, 4) and np.abs(D).max() > 0
+    p = {"inf": np.inf, "2": 2, "1": 1}[norm]
+    assert (np.linalg.norm(D, ord=p, axis=1) <= 0.3 * (1 + 1e-12)).all()
+    if box is not None:
+        Xn = X.numpy()
+        assert (Xn + D >= box[0] - 1e-15).all() and (Xn + D <= box[1] + 1e-15).all()
+
+
+@pytest.mark.parametrize("norm, box", THREATS)
+def test_torch_penalty_is_the_worst_case_loss_of_margin(norm, box):
+    rng = np.random.default_rng(16)
+    X, y = rng.uniform(0, 1, size=(9, 5)), np.where(rng.random(9) < 0.5, -1.0, 1.0)
+    w = rng.normal(size=5)
+    got = _threat(norm, box).torch_penalty(torch.as_tensor(w), torch.as_tensor(X), torch.as_tensor(y))
+    got = np.broadcast_to(np.asarray(got.detach().numpy(), dtype=float), (9,))
+    if box is None:
+        want = np.full(9, 0.3 * np.linalg.norm(w, ord={"inf": 1, "2": 2, "1": np.inf}[norm]))
+    else:  # each pixel moves to whichever end of [max(-eps, lo - x), min(eps, hi - x)] hurts most
+        L, U = np.maximum(-0.3, box[0] - X), np.minimum(0.3, box[1] - X)
+        want = np.maximum(-y[:, None] * w * L, -y[:, None] * w * U).sum(axis=1)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
 # ------------------------------------------------------------------------------ attacks
@@ -239,6 +508,9 @@ def test_pgd_margins_reach_the_exact_worst_case():
     for norm, box in THREATS:
         exact = worst_margins((w, b), X, y, 0.3, norm, box)
         np.testing.assert_allclose(pgd_margins((w, b), X, y, 0.3, norm, box), exact, rtol=0, atol=1e-12)
+        # the threat object is accepted in place of norm/box
+        np.testing.assert_allclose(pgd_margins((w, b), X, y, 0.3, make_threat(0.0, norm, box)), exact,
+                                   rtol=0, atol=1e-12)
 
 
 def test_pgd_accuracy_on_a_torch_module_matches_the_linear_model():
@@ -265,26 +537,16 @@ def test_pgd_accuracy_rejects_bad_input():
     w = np.ones(X.shape[1])
     with pytest.raises(OptionError, match="inf-norm"):
         pgd_accuracy((w, 0.0), X, y, 0.1, "2", box=(0, 1))
+    with pytest.raises(OptionError, match="does not contain the data"):
+        pgd_accuracy((w, 0.0), X + 1, y, 0.1, box=(0, 1))
     with pytest.raises(OptionError, match="steps"):
         pgd_accuracy((w, 0.0), X, y, 0.1, steps=0)
-    with pytest.raises(OptionError, match="labels"):
+    with pytest.raises(DataError, match="labels -1 and \\+1"):  # a data problem, as everywhere else
         pgd_accuracy((w, 0.0), X, (y > 0).astype(float), 0.1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="weights but the data has"):
         pgd_accuracy((np.ones(3), 0.0), X, y, 0.1)
-
-
-def test_l1_ball_projection_is_the_euclidean_projection():
-    import cvxpy as cp
-
-    rng = np.random.default_rng(13)
-    V = rng.normal(size=(5, 8)) * np.array([[0.1], [1], [3], [0.01], [2]])
-    P = project_l1_ball(torch.as_tensor(V), 1.0).numpy()
-    for v, p in zip(V, P):
-        x = cp.Variable(8)
-        cp.Problem(cp.Minimize(cp.sum_squares(x - v)), [cp.norm1(x) <= 1.0]).solve(
-            solver="CLARABEL", tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
-        np.testing.assert_allclose(p, x.value, atol=1e-6)
-        assert np.abs(p).sum() <= 1.0 + 1e-12
+    with pytest.raises(TypeError):
+        pgd_accuracy((w, 0.0), X, y, 0.1, "inf", None, 20)  # the attack settings are keyword-only
 
 
 def test_progress_bar_goes_to_stderr(capsys):

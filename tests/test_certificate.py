@@ -17,16 +17,17 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from conftest import make_blobs
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from reference import cvxpy_optimum, reference_optimum, socp_optimum
 
 from robustcvx.certificate import GAP_TOL, certify_solution, primal_bounds
 from robustcvx.certificate.dual import evaluate
 from robustcvx.cli import main
 from robustcvx.problems import RobustHingeProblem
 from robustcvx.solvers import solve, zero_model
+
+from conftest import make_blobs
+from reference import cvxpy_optimum, reference_optimum, socp_optimum
 
 ADVERSARIAL = settings(max_examples=40, deadline=None, derandomize=True,
                        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

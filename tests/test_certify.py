@@ -2,13 +2,14 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import make_blobs
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reference import pgd_accuracy
 
 from robustcvx.attacks import attacked_accuracy, worst_case_attack
 from robustcvx.certify import certified_accuracy, certified_curve, certified_radii, worst_margins
+
+from conftest import make_blobs
+from reference import pgd_accuracy
 
 CASES = [("inf", None), ("inf", (0.0, 1.0)), ("2", None), ("1", None)]
 

@@ -117,7 +117,8 @@ ROWS: list[tuple[str, str, tuple[str, ...], bool]] = [
     ("header-only-csv", "solve --data csv:{d}/header_only.csv", ("no data rows",), False),
     ("empty-npz", "solve --data npz:{d}/empty.npz", ("no examples",), False),
     ("one-class", "solve --data npz:{d}/oneclass.npz", ("only the value 1", "both classes"), True),
-    ("three-classes", "solve --data npz:{d}/three.npz", ("3 distinct values", "':A,B' suffix"), False),
+    ("three-classes-two-weights", "solve --data npz:{d}/three.npz --class-weight 1,2", ("3 weights",), False),
+    ("bad-multiclass", "solve --data npz:{d}/three.npz --multiclass ovo", ("unknown multiclass",), False),
     ("non-numeric-csv-label", "solve --data csv:{d}/strlabel.csv", ("'cat' is not a number",), False),
     ("non-numeric-npz-label", "solve --data npz:{d}/strlabel.npz", ("labels are not numeric",), False),
     # options
@@ -156,7 +157,7 @@ ROWS: list[tuple[str, str, tuple[str, ...], bool]] = [
     ("csv-gzip-truncated", "solve --data csv:{d}/trunc.csv.gz", ("corrupt or truncated gzip",), True),
     # data sources and paths
     ("unknown-source", "solve --data imagenet:0,1", ("unknown data spec", "valid forms"), True),
-    ("spec-without-classes", "solve --data mnist:0", ("needs two digit classes",), False),
+    ("spec-without-classes", "solve --data mnist:0", ("needs its classes", "mnist:all"), False),
     ("class-not-in-csv", "solve --data csv:{d}/good.csv:5,7", ("class 5 not found", "present: 0, 1"), True),
     ("class-not-a-digit", "solve --data mnist-sample:0,12", ("class 12 does not exist", "0-9"), False),
     ("same-class-twice", "solve --data mnist:3,3", ("names class 3 twice",), False),

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from robustcvx.data import BinaryTask, default_data_dir, load_task, parse_spec, read_idx
+from robustcvx.data import BinaryTask, MulticlassTask, default_data_dir, load_task, parse_spec, read_idx
 from robustcvx.errors import DataError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -192,9 +192,11 @@ def test_parse_spec_forms(monkeypatch: pytest.MonkeyPatch) -> None:
     [
         ("imagenet:0,1", "valid forms: mnist:A,B.*csv:PATH"),
         ("", "unknown data spec"),
-        ("mnist", "needs two digit classes"),
-        ("mnist:0", "needs two digit classes"),
-        ("mnist:a,b", "needs two digit classes"),
+        ("mnist", "needs its classes as mnist:A,B"),
+        ("mnist:0", "needs its classes as mnist:A,B"),
+        ("mnist:a,b", "needs its classes as mnist:A,B"),
+        ("mnist:0,1,1", "names class 1 twice"),
+        ("mnist-sample:0,12", "class 12 does not exist"),
         ("mnist:1,1", "names class 1 twice"),
         ("csv:x.csv:2,2", "names class 2 twice"),
         ("csv:", "has no path"),
@@ -278,8 +280,8 @@ def test_idx_folder_errors(tmp_path: Path) -> None:
     with expect(r"class 7 not found in the training labels \(present: 0, 1, 2, 3\)") as info:
         load_task(f"idx:{tmp_path}:0,7")
     assert_one_line(info)
-    with expect("4 distinct values"):
-        load_task(f"idx:{tmp_path}")
+    multi = load_task(f"idx:{tmp_path}")                # four integer labels: every class
+    assert isinstance(multi, MulticlassTask) and multi.classes == (0, 1, 2, 3)
     write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", images)  # images where labels belong
     with expect("must be 1-D"):
         load_task(f"idx:{tmp_path}:0,1")
@@ -341,7 +343,8 @@ def test_mnist_download_failure_and_success_paths(tmp_path: Path, monkeypatch: p
     import robustcvx.data.images as images
 
     calls = []
-    monkeypatch.setattr(images, "download", lambda ds, root: calls.append((ds.key, root)) or "download failed (offline?)")
+    monkeypatch.setattr(images, "download",
+                        lambda ds, root: calls.append((ds.key, root)) or "download failed (offline?)")
     task = load_task("mnist:1,0", data_dir=tmp_path)
     assert calls == [("MNIST", tmp_path)] and task.name == "mnist-sample:1,0"
     assert "download failed (offline?)" in task.notes[0] and "(mnist-sample:1,0)" in task.notes[0]
@@ -451,8 +454,11 @@ def test_npz_class_selection(tmp_path: Path) -> None:
     np.testing.assert_array_equal(task.X_train, X[[0, 2, 3, 5]])
     np.testing.assert_array_equal(task.y_train, [1, -1, -1, 1])
     assert task.classes == (2, 0) and task.n_test == 4
-    with expect("3 distinct values.*':A,B'"):
-        load_task(f"npz:{path}")
+    multi = load_task(f"npz:{path}")                     # three integer labels: a multiclass task
+    assert isinstance(multi, MulticlassTask) and multi.classes == (0, 1, 2)
+    np.testing.assert_array_equal(multi.y_train, y)
+    three = load_task(f"npz:{path}:2,0,1")                # the order given: labels re-coded 0..K-1 in it
+    np.testing.assert_array_equal(three.y_train, [1, 2, 0, 0, 2, 1])
     with expect(r"class 5 not found in the training labels \(present: 0, 1, 2\)"):
         load_task(f"npz:{path}:0,5")
 
@@ -478,7 +484,7 @@ def test_npz_class_selection(tmp_path: Path) -> None:
         ({"X_train": np.ones((2, 1)), "y_train": np.array([0, 1]), "X_test": np.ones((1, 3)), "y_test": [1]},
          "test split has 3 features"),
         ({"X_train": np.ones((2, 1)), "y_train": np.array([0, 1]), "X_test": np.ones((1, 1)), "y_test": [2]},
-         "labels have 3 distinct values"),
+         "test split has no examples of classes 0, 1"),
     ],
 )
 def test_npz_validation_errors(tmp_path: Path, arrays: dict, match: str) -> None:
@@ -510,8 +516,9 @@ def test_npz_file_errors(tmp_path: Path) -> None:
 
 
 def test_npz_wrong_class_in_test_split(tmp_path: Path) -> None:
-    path = _npz(tmp_path / "t.npz", X_train=np.ones((4, 1)), y_train=[0, 1, 2, 2], X_test=np.ones((2, 1)), y_test=[2, 2])
-    with expect("test split has no examples of classes 0 or 1"):
+    path = _npz(tmp_path / "t.npz", X_train=np.ones((4, 1)), y_train=[0, 1, 2, 2], X_test=np.ones((2, 1)),
+                y_test=[2, 2])
+    with expect("test split has no examples of classes 0, 1"):
         load_task(f"npz:{path}:0,1")
 
 
@@ -554,7 +561,6 @@ def test_csv_class_selection_colon_and_tilde_paths(tmp_path: Path, monkeypatch: 
         ("", "no data rows"),
         ("x,y\n\n", "no data rows"),
         ("0\n1\n", "1 column"),
-        ("1,2,0\n3,4,2\n5,6,1\n", "3 distinct values"),
         ("1;2;0\n3;4;1\n", "separated by ';'.*comma-separated"),
         ("1\t2\t0\n3\t4\t1\n", "separated by tabs"),
         ("1,2,nan\n3,4,1\n", "labels contain NaN"),
@@ -586,7 +592,7 @@ def test_binary_task_validates_and_is_json_safe() -> None:
     assert task.X_train.dtype == np.float64 and task.X_train.flags.c_contiguous
     assert json.loads(json.dumps(task.info())) == {
         "name": "t", "source": "here", "classes": [3, 5], "n": 2, "d": 2, "n_test": None,
-        "split": "all", "image_shape": None, "notes": [],
+        "split": "all", "image_shape": None, "sparse": False, "notes": [],
     }
     with expect("only the labels -1 and \\+1"):
         BinaryTask("t", "s", (), np.ones((2, 1)), [0, 1], None, None, "", None)
@@ -601,3 +607,29 @@ def test_seed_type_is_checked() -> None:
         load_task("mnist-sample:0,1", seed="0")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         load_task("mnist-sample:0,1", seed=-1)
+
+
+# --------------------------------------------------------------------------- multiclass
+
+
+def test_multiclass_specs_and_tasks(tmp_path: Path) -> None:
+    assert parse_spec("mnist-sample:0,1,2") == ("mnist-sample", None, (0, 1, 2))
+    assert parse_spec("fashion-mnist:all") == ("fashion-mnist", None, "all")
+    assert parse_spec("csv:/a:b.csv:all") == ("csv", "/a:b.csv", "all")
+    assert parse_spec("idx:/x:3,5,8")[2] == (3, 5, 8)
+    three = load_task("mnist-sample:2,0,1")
+    assert isinstance(three, MulticlassTask) and three.classes == (2, 0, 1) and three.n_classes == 3
+    assert set(np.unique(three.y_train)) == {0, 1, 2} and three.n == 1200
+    every = load_task("mnist-sample:all")
+    assert every.n_classes == 10 and every.info()["n_classes"] == 10 and json.dumps(every.info())
+    two = load_task("mnist-sample:all".replace("all", "4,9"))
+    assert isinstance(two, BinaryTask)                       # two classes keep the binary behaviour
+    (tmp_path / "m.csv").write_text("1,2,0\n3,4,2\n5,6,1\n7,8,2\n")
+    t = load_task(f"csv:{tmp_path}/m.csv")
+    assert isinstance(t, MulticlassTask) and t.classes == (0, 1, 2)
+    np.testing.assert_array_equal(t.y_train, [0, 2, 1, 2])
+    with expect("':all' needs integer class labels"):
+        _npz(tmp_path / "f.npz", X_train=np.ones((3, 1)), y_train=np.array([0.5, 1.5, 2.5]))
+        load_task(f"npz:{tmp_path}/f.npz:all")
+    with expect("must hold class indices"):
+        MulticlassTask("t", "s", (0, 1, 2), np.ones((2, 1)), [0, 3], None, None, "", None)

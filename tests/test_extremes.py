@@ -10,14 +10,15 @@ import json
 
 import numpy as np
 import pytest
-from conftest import make_blobs
-from reference import reference_optimum
 
 from robustcvx.cli import main
 from robustcvx.errors import OptionError
 from robustcvx.estimator import RobustHingeClassifier
 from robustcvx.problems import RobustHingeProblem
 from robustcvx.solvers import solve
+
+from conftest import make_blobs
+from reference import reference_optimum
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +79,9 @@ def test_malformed_model_files_are_one_line_errors(model_file, capsys, edit, mes
         rec["coef"] = [[1, 2], [3, 4]]
     elif edit == "intercept-list":
         rec["intercept"] = [1, 2]
-    text = json.dumps(rec) if edit != "intercept-1e400" else json.dumps(dict(rec, intercept="X")).replace('"X"', "1e400")
+    text = json.dumps(rec)
+    if edit == "intercept-1e400":                      # JSON allows 1e400; it parses as inf
+        text = json.dumps(dict(rec, intercept="X")).replace('"X"', "1e400")
     (folder / "bad.json").write_text(text)
     capsys.readouterr()
     rc = main(["certify", "--model", str(folder / "bad.json"), "--data", f"npz:{folder}/d.npz"])

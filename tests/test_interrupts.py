@@ -181,6 +181,7 @@ def test_sigint_during_reproduce(tmp_path, npz):
     stdout, rest = _finish(proc)
     own = _own_lines(rest)
     assert proc.returncode == 130, rest
+    assert "wrote" not in stdout                   # no success line for an interrupted run
     assert own and own[-1] == INTERRUPTED and "Traceback" not in rest
     assert not [ln for ln in own if ln.startswith("robustcvx:") and ln != INTERRUPTED]
     _no_temp_files(out)

@@ -6,12 +6,13 @@ import math
 
 import numpy as np
 import pytest
-from conftest import make_blobs
 
 from robustcvx.errors import OptionError
 from robustcvx.optimal_set import distance_to_optimal_set, project_onto_optimal_set
 from robustcvx.problems import RobustHingeProblem
 from robustcvx.solvers import solve
+
+from conftest import make_blobs
 
 TOL = 1e-9  # a tight level set, so distances match the closed forms to ~1e-6
 

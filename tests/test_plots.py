@@ -1,14 +1,12 @@
-"""Every figure function of robustcvx.plots: the data it draws (artists), not pixels."""
+"""Every figure function of robustcvx.plots: the data it draws (artists), not pixels, and where legends sit."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-matplotlib = pytest.importorskip("matplotlib")
-
-from robustcvx import plots  # noqa: E402
-from robustcvx.certify import certified_curve  # noqa: E402
+from robustcvx import plots
+from robustcvx.certify import certified_curve
 
 
 def _lines(ax):
@@ -19,7 +17,7 @@ def _line(ax, label=None, gid=None):
     for ln in ax.get_lines():
         if (label is not None and ln.get_label() == label) or (gid is not None and ln.get_gid() == gid):
             return ln
-    raise AssertionError(f"no line {label or gid!r}; have {[(l.get_label(), l.get_gid()) for l in ax.get_lines()]}")
+    raise AssertionError(f"no line {label or gid!r}; have {[(ln.get_label(), ln.get_gid()) for ln in ax.get_lines()]}")
 
 
 def _bar_heights(ax):
@@ -132,34 +130,41 @@ def test_threat_sets_figure_draws_boxes_balls_and_worst_corners():
         d = next(d for d in diamonds if d.get_gid() == f"l1-{i}")
         np.testing.assert_allclose(np.abs(d.get_xy()[:4] - p).sum(axis=1), eps)  # vertices on the l1 sphere
     worst = P - eps * y[:, None] * np.sign(w)
-    kept = [c for c in ax.collections if c.get_gid() == "worst"][0].get_offsets()
-    flipped = [c for c in ax.collections if c.get_gid() == "worst-flipped"][0].get_offsets()
+    kept = next(c for c in ax.collections if c.get_gid() == "worst").get_offsets()
+    flipped = next(c for c in ax.collections if c.get_gid() == "worst-flipped").get_offsets()
     # the second point (margin 0.05 < eps ||w||_1 = 0.2) is flipped: drawn apart, in red
     np.testing.assert_allclose(flipped, worst[[1]])
     np.testing.assert_allclose(kept, worst[[0, 2]])
+    # points given by the caller (e.g. a threat's worst_delta) are drawn instead
+    given = P + np.array([[0.7, 0.0], [0.0, 0.0], [0.0, 0.0]])     # point 0 moved across the boundary
+    fig = plots.threat_sets_figure(P, y, eps, w=w, b=b, worst=given)
+    moved = next(c for c in fig.axes[0].collections if c.get_gid() == "worst-flipped").get_offsets()
+    np.testing.assert_allclose(moved, given[[0]])
 
 
-def test_weight_images_figure_one_colour_scale_per_row():
+def test_weight_images_figure_one_colour_scale_per_panel_masks_and_text_cells():
     rng = np.random.default_rng(0)
     w1, w2, w3 = rng.normal(size=16), 5 * rng.normal(size=16), rng.normal(size=16)
-    rows = [("row A", [("exact", w1), ("sgd", w2)]), ("row B", [("exact", w3), ("missing", None)])]
-    fig = plots.weight_images_figure(rows, (4, 4), title="weights")
+    mask = np.zeros(16, dtype=bool)
+    mask[[0, 5]] = True
+    w1[0] = 100.0                                       # a masked pixel never sets the scale
+    rows = [("row A", [("exact", w1), ("sgd", w2)]), ("row B", [("exact", w3), ("copy", "same as exact, row A")])]
+    fig = plots.weight_images_figure(rows, (4, 4), mask=mask, title="weights")
     images = [ax.images[0] for ax in fig.axes if ax.images]
-    assert len(images) == 3
-    np.testing.assert_allclose(images[0].get_array(), w1.reshape(4, 4))
-    np.testing.assert_allclose(images[1].get_array(), w2.reshape(4, 4))
-    v = max(abs(w1).max(), abs(w2).max())
-    assert images[0].get_clim() == pytest.approx((-v, v)) and images[1].get_clim() == pytest.approx((-v, v))
-    v3 = abs(w3).max()
-    assert images[2].get_clim() == pytest.approx((-v3, v3))
-    assert any(t.get_text() == "not trained" for ax in fig.axes for t in ax.texts)
-    # normalised and square-root colour map: the drawn array is w / ||w||_1, the scale still per row
-    fig2 = plots.weight_images_figure(rows, (4, 4), normalize=True, sqrt_scale=True)
-    im = [ax.images[0] for ax in fig2.axes if ax.images]
-    np.testing.assert_allclose(im[1].get_array(), (w2 / abs(w2).sum()).reshape(4, 4))
-    v = max(abs(w1).max() / abs(w1).sum(), abs(w2).max() / abs(w2).sum())
-    assert im[0].norm.vmax == pytest.approx(v) and im[1].norm.vmax == pytest.approx(v)
-    assert im[0].norm(0.25 * v) == pytest.approx(0.5 + 0.5 * 0.5)  # sqrt(1/4) = 1/2 of the way up
+    assert len(images) == 3                             # the text cell draws no image
+    for im, w in zip(images, (w1, w2, w3)):
+        arr = im.get_array()
+        assert np.ma.isMaskedArray(arr) and list(np.flatnonzero(np.ma.getmaskarray(arr).ravel())) == [0, 5]
+        np.testing.assert_allclose(arr.ravel()[~mask], w[~mask])
+        v = np.abs(w[~mask]).max()                      # each panel: its own symmetric scale
+        assert im.norm.vmin == pytest.approx(-v) and im.norm.vmax == pytest.approx(v)
+    assert images[0].norm.vmax != pytest.approx(images[1].norm.vmax)
+    assert any(t.get_text() == "same as exact, row A" for ax in fig.axes for t in ax.texts)
+    # square-root colour map: a quarter of the scale sits half way up
+    fig2 = plots.weight_images_figure(rows, (4, 4), sqrt_scale=True)
+    im = [ax.images[0] for ax in fig2.axes if ax.images][1]
+    v = np.abs(w2).max()
+    assert im.norm(0.25 * v) == pytest.approx(0.5 + 0.5 * 0.5)
 
 
 def test_accuracy_vs_epsilon_figure_draws_steps_attacks_and_zoom(small_curve):
@@ -186,52 +191,74 @@ def test_accuracy_vs_epsilon_figure_draws_steps_attacks_and_zoom(small_curve):
     assert ax_exact.get_title() == "exact" and ax_sgd.get_title() == "SGD"
 
 
-def test_nearest_misclassified_figure_shows_images_and_logits():
+def test_nearest_misclassified_figure_shows_images_and_scores():
     imgs = np.arange(2 * 9, dtype=float).reshape(2, 9) / 20
-    rows = [{"label": "model A clean", "images": imgs, "logits": np.array([0.01, -0.2]),
+    rows = [{"label": "model A clean", "images": imgs, "scores": np.array([0.01, -0.2]),
              "labels": np.array([-1.0, 1.0]), "total": 5},
-            {"label": "model B", "images": np.zeros((0, 9)), "logits": np.zeros(0), "labels": np.zeros(0), "total": 0}]
+            {"label": "model B", "images": np.zeros((0, 9)), "scores": np.zeros(0), "labels": np.zeros(0), "total": 0}]
     fig = plots.nearest_misclassified_figure(rows, (3, 3), class_names={-1.0: "zero", 1.0: "one"})
     drawn = [ax for ax in fig.axes if ax.images]
     assert len(drawn) == 2
     np.testing.assert_allclose(drawn[0].images[0].get_array(), imgs[0].reshape(3, 3))
-    assert drawn[0].get_title() == "true zero\nlogit +0.01"
-    assert drawn[1].get_title() == "true one\nlogit -0.2"
+    assert drawn[0].get_title() == "true zero\ndist +0.01"
+    assert drawn[1].get_title() == "true one\ndist -0.2"
     assert "(5 wrong)" in fig.axes[0].get_ylabel()
     assert any("no misclassified" in t.get_text() for ax in fig.axes for t in ax.texts)
 
 
-def test_logit_histograms_figure_bar_heights_are_the_counts():
-    a = np.array([-1.0, -0.5, -0.4, -0.1])
-    b = np.array([-2.0])
-    panels = [{"title": "clean", "series": [("reg", a, "C0"), ("rob", b, "C1", -1.5)]},
+def test_distance_histograms_bins_start_at_zero_and_count_the_values():
+    a = np.array([-0.31, -0.05, -0.04, -0.01, 0.0])
+    b = np.array([-0.2])
+    panels = [{"title": "clean", "series": [("reg", a, "C0"), ("rob", b, "C1")], "vline": -0.1},
               {"title": "attacked", "series": [("reg", np.zeros(0), "C0")]}]
-    fig = plots.logit_histograms_figure(panels, bins=4, log=False)
+    fig = plots.distance_histograms_figure(panels, bins=10, log=False)
     ax = fig.axes[0]
     heights = _bar_heights(ax)
-    assert heights.size == 8
-    edges = np.linspace(-2.0 - 0.04, 0.0 + 0.04, 5)
-    np.testing.assert_allclose(heights[:4], np.histogram(a, edges)[0])
-    np.testing.assert_allclose(heights[4:], np.histogram(b, edges)[0])
-    assert _line(ax, label="attack shift -1.5").get_xdata()[0] == -1.5
+    edges = plots.aligned_edges(-0.31, 0.0, 10, anchor=0.0)
+    assert edges[-1] == 0.0 and np.any(np.isclose(edges, -0.1))
+    np.testing.assert_allclose(heights[: edges.size - 1], np.histogram(a, edges)[0])
+    np.testing.assert_allclose(heights[edges.size - 1:], np.histogram(b, edges)[0])
+    labels = ax.get_legend_handles_labels()[1]
+    assert "reg (5 wrong, median -0.04)" in labels
+    assert _line(ax, label=labels[-1]).get_xdata()[0] == -0.1
+    medians = [ln for ln in ax.get_lines() if ln.get_gid() == "median"]
+    assert sorted(float(m.get_xdata()[0]) for m in medians) == [-0.2, -0.04]
     assert "(none misclassified)" in fig.axes[1].get_legend_handles_labels()[1][0]
-    frac = plots.logit_histograms_figure(panels[:1], bins=4, fraction=True, log=True)
-    assert _bar_heights(frac.axes[0])[:4].sum() == pytest.approx(1.0)
-    assert frac.axes[0].get_yscale() == "log"
+    many = plots.distance_histograms_figure([{"title": "t", "series": [("x", -np.linspace(0, 1, 500), "C0")]}],
+                                            bins=10, log=True)
+    assert many.axes[0].get_yscale() == "log"            # counts of 20+ per bin: logarithmic axis
 
 
-def test_training_curves_figure_draws_objective_and_optimum():
+def test_training_curves_figure_draws_last_best_averaged_and_optimum():
     panels = [{"title": "eps 0", "epochs": [1, 2, 3], "objective": [0.3, 0.1, 0.0], "optimum": 1e-17},
-              {"title": "eps 0.2", "epochs": [1, 2, 3], "objective": [0.5, 0.2, 0.15], "optimum": 0.1, "color": "C2"},
+              {"title": "eps 0.2", "epochs": [1, 2, 3], "objective": [0.5, 0.2, 0.35], "optimum": 0.1, "color": "C2",
+               "best": True, "averaged": [0.5, 0.3, 0.25]},
               {"title": "eps 0.3", "epochs": [1, 2], "objective": [0.9, 0.8], "optimum": 0.7}]
     fig = plots.training_curves_figure(panels)
     ax0, ax1, ax2 = fig.axes[:3]
-    np.testing.assert_allclose(_lines(ax1)[0].get_ydata(), [0.5, 0.2, 0.15])
-    np.testing.assert_allclose(_lines(ax1)[1].get_ydata(), [0.1, 0.1])
+    np.testing.assert_allclose(_line(ax1, gid="sgd:last").get_ydata(), [0.5, 0.2, 0.35])
+    np.testing.assert_allclose(_line(ax1, gid="sgd:best").get_ydata(), [0.5, 0.2, 0.2])   # running minimum
+    np.testing.assert_allclose(_line(ax1, gid="sgd:averaged").get_ydata(), [0.5, 0.3, 0.25])
+    np.testing.assert_allclose(_line(ax1, gid="optimum").get_ydata(), [0.1, 0.1])
     assert ax1.get_yscale() == "log"
     assert ax0.get_yscale() == "linear"  # optimum 0 (degenerate): linear axis, drawn at 0
-    assert "separable" in _lines(ax0)[1].get_label()
+    assert "separable" in _line(ax0, gid="optimum").get_label()
+    assert not [ln for ln in ax2.get_lines() if ln.get_gid() in ("sgd:best", "sgd:averaged")]
     assert not fig.axes[3].axison  # 3 panels in a 2 x 2 grid: the 4th is blank
+
+
+def test_optima_figure_draws_each_curve_and_the_radii(small_curve):
+    radii = np.array([-0.1, 0.05, 0.1, 0.2, np.inf])
+    models = [{"label": "SGD", "color": "C0", "curve": small_curve, "radii": radii},
+              {"label": "max-margin", "color": "C3", "curve": small_curve, "radii": radii + 0.1}]
+    fig = plots.optima_figure(models, 0.3, epsilon=0.1)
+    ax, axh = fig.axes[:2]
+    _x, y = plots.step_points(small_curve, 0.3)
+    np.testing.assert_allclose(_line(ax, gid="optimum:SGD").get_ydata(), y)
+    acc = small_curve(0.1)
+    assert f"{100 * acc:.1f}% at eps = 0.1" in _line(ax, gid="optimum:SGD").get_label()
+    labels = axh.get_legend_handles_labels()[1]
+    assert labels == ["SGD: 3 at or below eps", "max-margin: 1 at or below eps"]   # radii <= 0.1
 
 
 def test_box_threat_figure_draws_each_curve(small_curve):
@@ -239,8 +266,48 @@ def test_box_threat_figure_draws_each_curve(small_curve):
               {"label": "box-free", "curve": small_curve, "color": "C0", "linestyle": "--"}]
     fig = plots.box_threat_figure(models, 0.3, marks=[0.1])
     ax = fig.axes[0]
-    x, y = plots.step_points(small_curve, 0.3)
+    _x, y = plots.step_points(small_curve, 0.3)
     ln = _line(ax, gid="box-certified:box-free")
     np.testing.assert_allclose(ln.get_ydata(), y)
     assert ln.get_linestyle() == "--"
     assert ax.get_ylim()[1] == pytest.approx(1.01)
+
+
+def test_aligned_edges_put_an_edge_on_the_anchor_and_snap_rounding_onto_it():
+    edges = plots.aligned_edges(-2.0, 7.3, 60, anchor=1.0)
+    h = edges[1] - edges[0]
+    assert edges[0] <= -2.0 and edges[-1] >= 7.3
+    assert np.any(edges == 1.0) and np.any(np.isclose(edges, 0.0))
+    np.testing.assert_allclose(np.diff(edges), h)
+    assert h in (0.1, 0.2, 0.5) or np.isclose(h / 10 ** np.floor(np.log10(h)), [1, 2, 5]).any()
+    v = plots.snap(np.array([0.9999999999, 1.0000000001, 0.95]), edges)
+    assert list(v[:2]) == [1.0, 1.0] and v[2] == 0.95
+    counts = np.histogram(v, edges)[0]
+    assert counts[np.searchsorted(edges, 1.0)] == 2     # both in the bin that starts at 1
+
+
+def _overlaps(fig, ax):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    legend = ax.get_legend()
+    return legend.get_window_extent(renderer).overlaps(ax.get_window_extent(renderer))
+
+
+def test_legends_of_data_figures_sit_outside_the_axes(small_curve):
+    att = np.linspace(0, 0.3, 7)
+    m = {"label": "m1", "group": "exact", "color": "C0", "curve": small_curve, "clean": 0.8, "attack_eps": att,
+         "attack_acc": small_curve(att)}
+    figs = [plots.accuracy_vs_epsilon_figure([m], 0.3),
+            plots.box_threat_figure([{"label": "b", "curve": small_curve, "color": "C0"}], 0.3),
+            plots.optima_figure([{"label": "o", "color": "C0", "curve": small_curve, "radii": np.ones(3)}], 0.3,
+                                epsilon=0.1),
+            plots.distance_histograms_figure([{"title": "t", "series": [("x", -np.ones(3), "C0")]}]),
+            plots.training_curves_figure([{"title": "t", "epochs": [1, 2], "objective": [0.5, 0.4],
+                                           "optimum": 0.1}])]
+    for fig in figs:
+        for ax in fig.axes:
+            if ax.get_legend() is not None:
+                assert not _overlaps(fig, ax), fig.texts

@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
-from conftest import make_blobs
 
 from robustcvx.errors import DataError, InputTypeError, OptionError
 from robustcvx.problems import RobustHingeProblem
+
+from conftest import make_blobs
 
 
 def test_objective_is_the_mean_robust_hinge_with_dual_norm_penalty():

@@ -1,11 +1,12 @@
 import numpy as np
 import pytest
-from conftest import make_blobs
-from reference import linprog_optimum, socp_optimum
 
 from robustcvx.errors import OptionError, SolverError
 from robustcvx.problems import RobustHingeProblem
 from robustcvx.solvers import BACKENDS, BackendResult, registry, solve
+
+from conftest import make_blobs
+from reference import linprog_optimum, socp_optimum
 
 
 @pytest.mark.parametrize("solver", ["highs", "clarabel"])
@@ -91,3 +92,38 @@ def test_max_margin_tie_break_maximises_the_smallest_certified_radius(norm):
     # unique answer: independent of the backend that found the degenerate vertex
     other = solve(p, "clarabel", tie_break="max-margin")
     assert certified_radii((other.coef, other.intercept), X, y, norm).min() == pytest.approx(r_mm, rel=1e-5)
+
+
+def test_l2_tie_break_at_zero_radius_is_the_hard_margin_svm():
+    """At epsilon = 0 every threat is 'polyhedral' (no penalty) but min ||w||_2 is not an LP: the tie-break
+    must still return the hard-margin SVM (an independent cvxpy statement of it below)."""
+    import cvxpy as cp
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = np.where(X[:, 0] > 0, 1.0, -1.0)
+    X[:, 0] += 0.5 * y
+    sol = solve(RobustHingeProblem(X, y, 0.0, "2"))
+    assert sol.verified and sol.tie_break == "max-margin"
+    w, b = cp.Variable(3), cp.Variable()
+    cp.Problem(cp.Minimize(cp.sum_squares(w)), [cp.multiply(y, X @ w + b) >= 1]).solve(solver="CLARABEL")
+    assert np.allclose(sol.coef, w.value, atol=1e-6) and abs(sol.intercept - b.value) < 1e-6
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_box_threat_optimum_equals_corner_enumeration(seed):
+    """The box-aware penalty is the worst case over every corner of each sample's perturbation box
+    (tests/reference.py: vertex_box_optimum, one hinge row per corner, an LP independent of the
+    package's closed-form costs)."""
+    from reference import vertex_box_optimum
+
+    rng = np.random.default_rng(seed)
+    X = rng.random((12, 3))
+    X[rng.random(X.shape) < 0.3] = 0.0                 # pixels at the edge of the box
+    y = np.where(X @ np.array([1.0, -1.0, 0.5]) + 0.1 * rng.normal(size=12) > 0.2, 1.0, -1.0)
+    if len(set(y)) < 2:
+        y[0] = -y[0]
+    for eps in (0.05, 0.2, 0.6):
+        sol = solve(RobustHingeProblem(X, y, eps, "inf", (0.0, 1.0)))
+        assert sol.verified
+        assert sol.objective == pytest.approx(vertex_box_optimum(X, y, eps, (0.0, 1.0)), abs=1e-8)

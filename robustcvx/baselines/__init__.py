@@ -8,10 +8,14 @@ A linear layer trained on the *same* objective as :class:`~robustcvx.problems.Ro
 * ``adam`` -- the same loss with Adam;
 * ``fgsm`` / ``pgd`` -- adversarial training: SGD on the hinge of FGSM / PGD examples (box-aware);
 
-with an optional learning-rate schedule, deterministic for a seed.  Each run records a per-epoch
-trace (objective recomputed in float64, gap to the optimum, clean / certified accuracy,
-``||w||_1``, near-zero weights).  :func:`pgd_accuracy` is an autograd PGD attack independent of
-the closed-form certificate; for linear models the two must agree exactly.
+with an optional learning-rate schedule (``inv-sqrt``: the decaying step of SGD theory) and
+optional iterate averaging, deterministic for a seed.  Every threat-specific piece (the penalty,
+the projection, the ascent step, the random start) is the threat's own
+(:class:`robustcvx.threats.Threat`'s ``torch_*`` methods).  Each run returns three models of the
+objective -- the last iterate, the best epoch and the averaged iterate (:mod:`.result`) -- and a
+per-epoch trace (objectives recomputed in float64, gaps to the optimum, clean / certified
+accuracy, :mod:`robustcvx.metrics` sparsity).  :func:`pgd_accuracy` is an autograd PGD attack
+independent of the closed-form certificate; for linear models the two must agree exactly.
 
 torch is imported only when a baseline is trained or attacked.
 """
@@ -21,11 +25,20 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .config import DEVICES, INITS, OPTIMIZERS, SCHEDULES, BaselineConfig, parse_optimizer
+from .config import (
+    AVERAGES,
+    DEVICES,
+    INITS,
+    OPTIMIZERS,
+    SCHEDULES,
+    AttackConfig,
+    BaselineConfig,
+    parse_optimizer,
+)
+from .result import ITERATES, BaselineResult, Iterate
 
 _LAZY = {
     "train_baseline": ".train",
-    "BaselineResult": ".train",
     "TrainingDivergedError": ".train",
     "pgd_accuracy": ".attack",
     "pgd_margins": ".attack",
@@ -33,7 +46,8 @@ _LAZY = {
     "AdversarialHingeClassifier": ".estimator",
 }
 
-__all__ = ["BaselineConfig", "OPTIMIZERS", "SCHEDULES", "DEVICES", "INITS", "parse_optimizer", *_LAZY]
+__all__ = ["AVERAGES", "DEVICES", "INITS", "ITERATES", "OPTIMIZERS", "SCHEDULES", "AttackConfig", "BaselineConfig",
+           "BaselineResult", "Iterate", "parse_optimizer", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,87 +1,69 @@
-"""Configuration of a baseline training run (pure Python: no torch import here)."""
+r"""Configuration of a baseline training run and of the evaluation attack (pure Python: no torch).
+
+Learning-rate schedules (``t`` the 0-based step, ``S`` the steps per epoch, ``T`` all steps):
+
+* ``none``: ``lr``;
+* ``cosine``: ``lr (1 + cos(pi t / T)) / 2`` (to 0 at the end);
+* ``step``: ``lr``, ``x 0.1`` from 50 % and again from 75 % of the epochs;
+* ``inv-sqrt``: ``lr / sqrt(1 + t / S)``, the decaying step ``c / sqrt(t0 + t)`` of the SGD
+  theory for non-smooth convex objectives, with ``t0 = S`` so that the first epoch runs at
+  about ``lr`` (the averaged iterate then converges at the rate ``O(1 / sqrt(T))``).
+
+Iterate averaging (bookkeeping only: the iterates themselves do not change) is ``none``, ``all``
+(Polyak-Ruppert: the mean of every iterate ``w_1 ... w_t``) or ``tail`` (the mean of the iterates
+of the last half of the epochs so far, epochs ``floor(e/2) + 1 ... e`` after epoch ``e``:
+suffix averaging, which drops the far-from-optimal early iterates).
+"""
 
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from ..errors import InputTypeError, OptionError
+from ..errors import OptionError
+from ..validation import check_choice, check_integer, check_number
 
-#: Training procedures.  ``sgd`` and ``adam`` minimise the robust objective itself (the dual-norm
-#: term, or the box penalty, inside the hinge); ``fgsm`` and ``pgd`` are adversarial training:
-#: the plain hinge on adversarial examples found by gradient ascent on the inputs.
+#: Training procedures.  ``sgd`` and ``adam`` minimise the robust objective itself (the threat's
+#: penalty inside the hinge); ``fgsm`` and ``pgd`` are adversarial training: the plain hinge on
+#: adversarial examples found by gradient ascent on the inputs.
 OPTIMIZERS = ("sgd", "adam", "fgsm", "pgd")
-SCHEDULES = ("none", "cosine", "step")
+#: The adversarial-training procedures among :data:`OPTIMIZERS`.
+ADVERSARIAL = ("fgsm", "pgd")
+SCHEDULES = ("none", "cosine", "step", "inv-sqrt")
+AVERAGES = ("none", "all", "tail")
 DEVICES = ("auto", "cpu", "cuda")
 INITS = ("torch", "zeros")
 
 
-def _int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, str, float)):
-        raise InputTypeError(f"{name} must be an integer, got {value!r}")
-    if isinstance(value, str):
-        try:
-            value = int(value.strip())
-        except ValueError:
-            raise InputTypeError(f"{name} must be an integer, got {value!r}") from None
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise InputTypeError(f"{name} must be an integer, got {value!r}")
-        value = int(value)
-    value = int(value)
-    if value < minimum:
-        raise OptionError(f"{name} must be >= {minimum}, got {value}")
-    return value
-
-
-def _float(value: Any, name: str, *, positive: bool = False, minimum: float | None = 0.0) -> float:
-    if isinstance(value, bool) or value is None:
-        raise InputTypeError(f"{name} must be a number, got {value!r}")
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise InputTypeError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(out):
-        raise OptionError(f"{name} must be finite, got {value!r}")
-    if positive and out <= 0:
-        raise OptionError(f"{name} must be > 0, got {out:g}")
-    if minimum is not None and out < minimum:
-        raise OptionError(f"{name} must be >= {minimum:g}, got {out:g}")
-    return out
-
-
-def _choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
-    key = str(value).strip().lower() if isinstance(value, str) else None
-    if key not in choices:
-        raise OptionError(f"unknown {name} {value!r}: use one of {', '.join(choices)}")
-    return key
-
-
 def parse_optimizer(value: Any) -> str:
     """Canonical optimizer name or OptionError listing the valid ones."""
-    return _choice(value, "optimizer", OPTIMIZERS)
+    return check_choice(value, "optimizer", OPTIMIZERS)
 
 
-@dataclass(frozen=True)
+def _set(obj: Any, name: str, value: Any) -> None:
+    object.__setattr__(obj, name, value)
+
+
+@dataclass(frozen=True, kw_only=True)
 class BaselineConfig:
-    """How to train one baseline (validated on construction; bad values raise OptionError).
+    """How to train one baseline (validated on construction; bad values raise OptionError /
+    InputTypeError with one line).
 
     optimizer : ``sgd`` (plain minibatch SGD, the original study's procedure), ``adam``,
         ``fgsm`` or ``pgd`` (adversarial training, SGD on the hinge of adversarial examples).
     epochs : passes over the training data (0: the initial weights).
     batch_size : minibatch size (the last batch of an epoch may be smaller).
-    lr : learning rate (initial one when a schedule is used).
+    lr : learning rate (the initial one when a schedule is used).
     seed : seeds the initial weights, the shuffling and the random starts of PGD.
-    schedule : ``none``, ``cosine`` (per step, from ``lr`` to 0) or ``step`` (x0.1 at 50 % and
-        75 % of the epochs).
+    schedule : ``none``, ``cosine``, ``step`` or ``inv-sqrt`` (module docstring).
+    average : iterate averaging, ``none``, ``all`` or ``tail`` (module docstring); the averaged
+        model is reported beside the last iterate, which it does not change.
     device : ``auto`` (the GPU when present), ``cpu`` or ``cuda``.
     pgd_steps, pgd_step_size : inner steps of PGD adversarial training; the default step is
         ``2.5 * epsilon / pgd_steps`` (Madry et al.).
     momentum : SGD momentum (0 in the original procedure; ignored by Adam).
     init : ``torch`` (``nn.Linear``'s default uniform init, seeded) or ``zeros``.
-    small_weight_tol : the trace's ``small_weights`` counts ``|w_j| < small_weight_tol``.
     threads : torch intra-op threads while training (``None``: torch's own setting).  The batches
         are small, so on a busy machine ``1`` is often much faster than the default.
     """
@@ -92,36 +74,98 @@ class BaselineConfig:
     lr: float = 0.1
     seed: int = 0
     schedule: str = "none"
+    average: str = "none"
     device: str = "auto"
     pgd_steps: int = 10
     pgd_step_size: float | None = None
     momentum: float = 0.0
     init: str = "torch"
-    small_weight_tol: float = 1e-6
     threads: int | None = None
 
     def __post_init__(self) -> None:
-        set_ = lambda k, v: object.__setattr__(self, k, v)
-        set_("optimizer", parse_optimizer(self.optimizer))
-        set_("epochs", _int(self.epochs, "epochs", 0))
-        set_("batch_size", _int(self.batch_size, "batch size", 1))
-        set_("lr", _float(self.lr, "learning rate", positive=True))
-        set_("seed", _int(self.seed, "seed", 0))
-        set_("schedule", _choice(self.schedule, "schedule", SCHEDULES))
-        set_("device", _choice(self.device, "device", DEVICES))
-        set_("pgd_steps", _int(self.pgd_steps, "pgd steps", 1))
+        _set(self, "optimizer", parse_optimizer(self.optimizer))
+        _set(self, "epochs", check_integer(self.epochs, "epochs", minimum=0))
+        _set(self, "batch_size", check_integer(self.batch_size, "batch size", minimum=1))
+        lr = check_number(self.lr, "learning rate", minimum=None)
+        if lr <= 0:
+            raise OptionError(f"learning rate must be > 0, got {lr:g}")
+        _set(self, "lr", lr)
+        _set(self, "seed", check_integer(self.seed, "seed", minimum=0))
+        _set(self, "schedule", check_choice(self.schedule, "schedule", SCHEDULES))
+        _set(self, "average", check_choice(self.average, "average", AVERAGES))
+        _set(self, "device", check_choice(self.device, "device", DEVICES))
+        _set(self, "pgd_steps", check_integer(self.pgd_steps, "pgd steps", minimum=1))
         if self.pgd_step_size is not None:
-            set_("pgd_step_size", _float(self.pgd_step_size, "pgd step size", positive=True))
-        set_("momentum", _float(self.momentum, "momentum"))
-        if self.momentum >= 1:
-            raise OptionError(f"momentum must be in [0, 1), got {self.momentum:g}")
-        set_("init", _choice(self.init, "init", INITS))
-        set_("small_weight_tol", _float(self.small_weight_tol, "small_weight_tol"))
+            size = check_number(self.pgd_step_size, "pgd step size", minimum=None)
+            if size <= 0:
+                raise OptionError(f"pgd step size must be > 0, got {size:g}")
+            _set(self, "pgd_step_size", size)
+        momentum = check_number(self.momentum, "momentum")
+        if momentum >= 1:
+            raise OptionError(f"momentum must be in [0, 1), got {momentum:g}")
+        _set(self, "momentum", momentum)
+        _set(self, "init", check_choice(self.init, "init", INITS))
         if self.threads is not None:
-            set_("threads", _int(self.threads, "threads", 1))
+            _set(self, "threads", check_integer(self.threads, "threads", minimum=1))
+
+    @property
+    def adversarial(self) -> bool:
+        """True for adversarial training (the penalty is replaced by an attack on the inputs)."""
+        return self.optimizer in ADVERSARIAL
+
+    def learning_rate(self, step: int, steps_per_epoch: int) -> float:
+        """The learning rate of the 0-based ``step`` (schedules in the module docstring)."""
+        S = max(int(steps_per_epoch), 1)
+        if self.schedule == "cosine":
+            return self.lr * 0.5 * (1.0 + math.cos(math.pi * step / max(S * self.epochs, 1)))
+        if self.schedule == "step":
+            epoch = step // S
+            m1, m2 = int(0.5 * self.epochs), int(0.75 * self.epochs)
+            drops = int(m1 > 0 and epoch >= m1) + int(m2 > 0 and epoch >= m2)
+            return self.lr * 0.1 ** drops
+        if self.schedule == "inv-sqrt":
+            return self.lr / math.sqrt(1.0 + step / S)
+        return self.lr
 
     def replace(self, **changes: Any) -> BaselineConfig:
         return replace(self, **changes)
 
     def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttackConfig:
+    """The evaluation PGD attack (:func:`robustcvx.baselines.pgd_accuracy`).
+
+    steps : projected-gradient steps per start.
+    restarts : number of starts, the first from ``delta = 0``, the others uniform in the threat set.
+    step_size : ``None``: ``2.5 * epsilon / steps``.
+    seed : seeds the random starts.
+    device : ``cpu`` (default), ``cuda`` or ``auto``; the attack runs in float64.
+    threads : torch intra-op threads (``None``: torch's own setting).
+    """
+
+    steps: int = 20
+    restarts: int = 2
+    step_size: float | None = None
+    seed: int = 0
+    device: str = "cpu"
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        _set(self, "steps", check_integer(self.steps, "attack steps", minimum=1))
+        _set(self, "restarts", check_integer(self.restarts, "attack restarts", minimum=1))
+        if self.step_size is not None:
+            _set(self, "step_size", check_number(self.step_size, "attack step size"))
+        _set(self, "seed", check_integer(self.seed, "attack seed", minimum=0))
+        _set(self, "device", check_choice(self.device, "device", DEVICES))
+        if self.threads is not None:
+            _set(self, "threads", check_integer(self.threads, "threads", minimum=1))
+
+    def replace(self, **changes: Any) -> AttackConfig:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        """The keyword arguments of :func:`~robustcvx.baselines.pgd_accuracy`."""
         return asdict(self)

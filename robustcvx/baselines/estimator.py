@@ -25,12 +25,16 @@ class SGDHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstimator
     optimizer : {"sgd", "adam", "fgsm", "pgd"}
     epochs, lr, batch_size, schedule, seed, momentum, device, pgd_steps, pgd_step_size, init :
         see :class:`~robustcvx.baselines.BaselineConfig`.
+    average : {"none", "all", "tail"}
+        Iterate averaging (as scikit-learn's ``SGDClassifier(average=...)``): when not ``"none"``,
+        ``coef_`` / ``intercept_`` are the averaged iterate's, else the last iterate's.
     optimum : float or None
         The exact optimal value, if known, for the gaps in ``trace_``.
 
     Attributes
     ----------
-    coef_ (1, n_features), intercept_ (1,), classes_ (2,), objective_ (float64, recomputed),
+    coef_ (1, n_features), intercept_ (1,), classes_ (2,), objective_ (float64, recomputed, of the
+    model in ``coef_``),
     trace_ (list of per-epoch dicts), result_ (:class:`~robustcvx.baselines.BaselineResult`),
     n_iter_ (epochs run).
     """
@@ -41,7 +45,7 @@ class SGDHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstimator
                  l2: float = 0.0, optimizer: str = "sgd", epochs: int = 100, lr: float = 0.1,
                  batch_size: int = 100, schedule: str = "none", seed: int = 0, momentum: float = 0.0,
                  device: str = "auto", pgd_steps: int = 10, pgd_step_size: float | None = None,
-                 init: str = "torch", optimum: float | None = None):
+                 init: str = "torch", average: str = "none", optimum: float | None = None):
         self.epsilon = epsilon
         self.norm = norm
         self.box = box
@@ -58,6 +62,7 @@ class SGDHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstimator
         self.pgd_steps = pgd_steps
         self.pgd_step_size = pgd_step_size
         self.init = init
+        self.average = average
         self.optimum = optimum
 
     def __sklearn_tags__(self):
@@ -69,7 +74,7 @@ class SGDHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstimator
         return BaselineConfig(optimizer=self.optimizer, epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
                               seed=self.seed, schedule=self.schedule, device=self.device,
                               pgd_steps=self.pgd_steps, pgd_step_size=self.pgd_step_size, momentum=self.momentum,
-                              init=self.init)
+                              init=self.init, average=self.average)
 
     def fit(self, X: Any, y: Any) -> SGDHingeClassifier:
         from .train import train_baseline
@@ -77,11 +82,12 @@ class SGDHingeClassifier(LinearClassifierMethods, ClassifierMixin, BaseEstimator
         cfg = self._config()  # validate options before touching the data
         X, y = validate_data(self, X, y, dtype=np.float64)
         signed = self._fit_classes(y)
-        problem = RobustHingeProblem(X, signed, self.epsilon, self.norm, self.box, self.l1, self.l2)
+        problem = RobustHingeProblem(X, signed, self.epsilon, self.norm, self.box, l1=self.l1, l2=self.l2)
         res = train_baseline(problem, cfg, optimum=self.optimum)
-        self.coef_ = res.coef.reshape(1, -1)
-        self.intercept_ = np.array([res.intercept])
-        self.objective_ = res.objective
+        model = res.last if res.averaged is None else res.averaged
+        self.coef_ = model.coef.reshape(1, -1)
+        self.intercept_ = np.array([model.intercept])
+        self.objective_ = model.objective
         self.trace_ = res.trace
         self.result_ = res
         self.n_iter_ = cfg.epochs
@@ -107,6 +113,8 @@ class AdversarialHingeClassifier(SGDHingeClassifier):
                  l2: float = 0.0, optimizer: str = "pgd", epochs: int = 100, lr: float = 0.1,
                  batch_size: int = 100, schedule: str = "none", seed: int = 0, momentum: float = 0.0,
                  device: str = "auto", pgd_steps: int = 10, pgd_step_size: float | None = None,
-                 init: str = "torch", optimum: float | None = None):
-        super().__init__(epsilon, norm, box, l1, l2, optimizer, epochs, lr, batch_size, schedule, seed, momentum,
-                         device, pgd_steps, pgd_step_size, init, optimum)
+                 init: str = "torch", average: str = "none", optimum: float | None = None):
+        super().__init__(epsilon=epsilon, norm=norm, box=box, l1=l1, l2=l2, optimizer=optimizer, epochs=epochs,
+                         lr=lr, batch_size=batch_size, schedule=schedule, seed=seed, momentum=momentum,
+                         device=device, pgd_steps=pgd_steps, pgd_step_size=pgd_step_size, init=init,
+                         average=average, optimum=optimum)

@@ -126,7 +126,7 @@ def _verify(problem: Any, a: np.ndarray, c_low: np.ndarray, J: np.ndarray) -> tu
     # rows that no free variable can change must already hold exactly (decided in exact arithmetic)
     if K.size:
         moved = np.zeros(J.size, dtype=bool)
-        for idx, Xc in blocks(problem, K):
+        for _, Xc in blocks(problem, K):
             moved |= (Xc[:, J] != 0).any(axis=0)
     else:
         moved = np.zeros(J.size, dtype=bool)
@@ -149,54 +149,65 @@ def _verify(problem: Any, a: np.ndarray, c_low: np.ndarray, J: np.ndarray) -> tu
                       f"(one per constraint), the point has {K.size}")
     with np.errstate(all="ignore"):
         r, mag = _residual(problem, a, J)
-        b0 = fp.exact_sum(a * y)[1]
         E_r = fp.dot_error(mag, n) * 3.0
-        E_r[0] = b0
+        E_r[0] = fp.exact_sum(a * y)[1]
         T = _rows(problem, K, J)        # exact up to the rounding of x - m (an interval of relative radius 2u)
-        # equilibrate the rows by powers of two (exact): the targets are 0, so nothing else changes
-        rs = np.abs(T).max(axis=1)
-        rs[rs == 0] = 1.0
-        p2 = np.exp2(-np.round(np.log2(rs)))
-        T *= p2[:, None]
-        r *= p2
-        E_r *= p2
-        D = room[K]
-        absT = np.abs(T)
-        k = K.size
-        M = (T * D[None, :]) @ T.T
-        A_abs = (absT * D[None, :]) @ absT.T
-        E_M = fp.up((fp.gamma(k + 2) * 3.0 + 12 * fp.U) * A_abs, k + 2) + (k + 2) * fp.ETA
-        try:
-            R = np.linalg.inv(M)
-        except np.linalg.LinAlgError:
-            return None, "the exact repair system is singular (dependent features or too few free samples)"
-        if not np.isfinite(R).all():
-            return None, "the exact repair system is singular"
-        absR = np.abs(R)
-        z = -(R @ r)
-        C = R @ M
-        E_C = fp.dot_error(absR @ np.abs(M), m) * 2.0
-        G = np.abs(np.eye(m) - C) + E_C + absR @ E_M
-        kappa = fp.up(float(G.sum(axis=1).max()), m + 3) * (1 + 4 * fp.U)
-        if not kappa < 0.5:
-            return None, f"the exact repair system is too ill-conditioned to verify (||I - RM|| <= {kappa:.3g})"
-        res = r + M @ z
-        res_up = np.abs(res) + fp.dot_error(np.abs(M) @ np.abs(z) + np.abs(r), m + 1) * 2.0 + E_M @ np.abs(z) + E_r
-        dz = fp.up(float((absR @ fp.up(res_up, 2)).max()), m + 2) / (1.0 - kappa)
-        dz = fp.up(dz, 2)
-        t = T.T @ z
-        tau = np.abs(t) + fp.dot_error(absT.T @ np.abs(z), m) * 3.0 + fp.up(absT.sum(axis=0) * dz, m + 2) * (1 + 8 * fp.U)
-        tau = fp.up(tau, 2)
-        if not np.all(tau <= 1.0):
-            worst = float(tau.max())
-            return None, f"the exact correction exceeds the room of the dual variables (by a factor {worst:.3g})"
+        loss, why = verified_correction_cost(T, room[K], r, E_r)
+        if loss is None:
+            return None, why
         asum, aerr = fp.exact_sum(a)
-        loss = fp.up(float(D @ tau), k + 2)
         value = asum - aerr - loss
         value -= 4 * fp.U * abs(value) + fp.ETA
     if not np.isfinite(value):
         return None, "overflow in the exact repair"
     return max(value, 0.0), ""
+
+
+def verified_correction_cost(T: np.ndarray, D: np.ndarray, r: np.ndarray, E_r: np.ndarray) -> tuple[float | None, str]:
+    """Prove that ``T_true delta = -r_true`` has a solution ``delta = D T_true^T z`` with ``|delta_i| <= D_i``
+    for every ``T_true`` within relative ``4u`` of ``T`` and ``|r_true - r| <= E_r`` (module docstring);
+    return an upper bound of ``sum_i |delta_i|`` (what the correction can cost in ``sum alpha``), or
+    ``(None, reason)``."""
+    T, r, E_r = T.copy(), r.copy(), E_r.copy()
+    m = T.shape[0]
+    # equilibrate the rows by powers of two (exact): the targets are 0, so nothing else changes
+    rs = np.abs(T).max(axis=1)
+    rs[rs == 0] = 1.0
+    p2 = np.exp2(-np.round(np.log2(rs)))
+    T *= p2[:, None]
+    r *= p2
+    E_r *= p2
+    absT = np.abs(T)
+    k = D.size
+    M = (T * D[None, :]) @ T.T
+    A_abs = (absT * D[None, :]) @ absT.T
+    E_M = fp.up((fp.gamma(k + 2) * 3.0 + 12 * fp.U) * A_abs, k + 2) + (k + 2) * fp.ETA
+    try:
+        R = np.linalg.inv(M)
+    except np.linalg.LinAlgError:
+        return None, "the exact repair system is singular (dependent constraints or too few free variables)"
+    if not np.isfinite(R).all():
+        return None, "the exact repair system is singular"
+    absR = np.abs(R)
+    z = -(R @ r)
+    C = R @ M
+    E_C = fp.dot_error(absR @ np.abs(M), m) * 2.0
+    G = np.abs(np.eye(m) - C) + E_C + absR @ E_M
+    kappa = fp.up(float(G.sum(axis=1).max()), m + 3) * (1 + 4 * fp.U)
+    if not kappa < 0.5:
+        return None, f"the exact repair system is too ill-conditioned to verify (||I - RM|| <= {kappa:.3g})"
+    res = r + M @ z
+    res_up = np.abs(res) + fp.dot_error(np.abs(M) @ np.abs(z) + np.abs(r), m + 1) * 2.0 + E_M @ np.abs(z) + E_r
+    dz = fp.up(float((absR @ fp.up(res_up, m + 4)).max()), m + 2) / (1.0 - kappa)
+    dz = fp.up(dz, 2)
+    t = T.T @ z
+    tau = (np.abs(t) + fp.dot_error(absT.T @ np.abs(z), m) * 3.0
+           + fp.up(absT.sum(axis=0) * dz, m + 2) * (1 + 8 * fp.U))
+    tau = fp.up(tau, 2)
+    if not np.all(tau <= 1.0):
+        worst = float(tau.max())
+        return None, f"the exact correction exceeds the room of the dual variables (by a factor {worst:.3g})"
+    return fp.up(float(D @ tau), k + 2), ""
 
 
 def exact_feasible_bound(problem: Any, alpha: Any) -> tuple[float | None, str]:

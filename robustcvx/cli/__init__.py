@@ -17,7 +17,7 @@ import sys
 from .. import __version__
 from ..errors import InputTypeError, RobustCVXError, SolverError
 
-COMMANDS = ("solve", "certify", "compare", "reproduce", "bench")
+COMMANDS = ("solve", "certify", "compare", "reproduce", "bench", "sweep")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,10 +49,8 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _say(text: str) -> None:
-    try:
+    with contextlib.suppress(OSError, ValueError):  # stderr closed: nothing more we can do
         print(text, file=sys.stderr, flush=True)
-    except (OSError, ValueError):  # stderr closed: nothing more we can do
-        pass
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
     norm, box = parse_norm(args.norm), check_box(args.box)
     task = load(args, notes=False)
     check_model_matches(args.model, w, record, task)
-    report = certify_model((w, b), task, eps, norm=norm, box=box)
+    model = record if w.ndim == 2 else (w, b)
+    report = certify_model(model, task, eps, norm=norm, box=box)
     print_notes(task)
     if args.json:
         print_json(report)

@@ -21,7 +21,8 @@ def add_data_args(p: argparse.ArgumentParser, required: bool = True) -> None:
 def add_threat_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--norm", default="inf", metavar="{inf,2,1}", help="threat norm p (default inf)")
     p.add_argument("--box", default=None, metavar="LO,HI",
-                   help="data domain for the inf-norm threat, e.g. 0,1 (pixels); perturbed inputs stay inside (negative bounds: --box=-1,1)")
+                   help="data domain for the inf-norm threat, e.g. 0,1 (pixels); perturbed inputs stay inside "
+                        "(negative bounds: --box=-1,1)")
 
 
 def add_json_arg(p: argparse.ArgumentParser) -> None:

@@ -12,8 +12,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "reproduce", help="re-make the study's figures and tables (regular vs robust, exact vs SGD)",
         description="Train the regular and robust hinge models exactly (certified optimum) and with SGD, evaluate "
-                    "them (clean, certified and attacked accuracy), and write 10 figures, summary.csv, "
-                    "summary.json and a README.md into the output folder.")
+                    "them (clean, certified and attacked accuracy, on the test and training splits), and write the "
+                    "figures (11 for pixel data, 10 otherwise), summary.csv, summary.json and a README.md (with the "
+                    "study's claims checked) into the output folder.")
     p.add_argument("--data", default="mnist:0,1", metavar="SPEC",
                    help="data spec (default mnist:0,1; offline it falls back to the bundled 5,000-digit sample, "
                         "tested on the official MNIST test set when found in --data-dir)")
@@ -29,6 +30,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=float, default=0.1, help="SGD learning rate (default 0.1)")
     p.add_argument("--seed", type=int, default=0, help="seed of SGD and of sampled splits (default 0)")
     p.add_argument("--solver", default="auto", help="exact solver: auto | fast | highs | clarabel (default auto)")
+    p.add_argument("--sgd-schedule", default="none", metavar="S",
+                   help="SGD learning-rate schedule: none (constant, the study's) | cosine | step | inv-sqrt "
+                        "(default none)")
+    p.add_argument("--sgd-average", default="tail", metavar="A",
+                   help="iterate averaging reported beside SGD's last iterate: none | all | tail (the mean of "
+                        "the last half of the epochs; default tail); the model shown stays the last iterate")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="output folder (default results/<data>, e.g. results/mnist-0-1)")
     p.add_argument("--quick", action="store_true", help="small grid and 3 epochs (tests, CI)")
@@ -51,7 +58,8 @@ def _config(args: argparse.Namespace):
         raise OptionError(f"--lr must be > 0, got {args.lr}")
     return ReproduceConfig(data=args.data, data_dir=args.data_dir, epsilons=eps, eval_epsilons=ev,
                            epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                           solver=args.solver, out=args.out, quick=args.quick)
+                           solver=args.solver, out=args.out, quick=args.quick, sgd_schedule=args.sgd_schedule,
+                           sgd_average=args.sgd_average)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,7 +1,10 @@
 """Data sets for robustcvx: binary classification tasks from a spec string.
 
 ``load_task(spec, data_dir=None, seed=0, download=True)`` returns a :class:`BinaryTask`
-(features float64 ``(n, d)``, labels -1.0/+1.0, optional test split). Spec forms:
+(features float64 ``(n, d)``, labels -1.0/+1.0, optional test split) for two classes, and a
+:class:`MulticlassTask` (labels ``0..K-1`` indexing ``classes``) for three or more: a class list
+``A,B,C,...`` or ``all`` in place of ``A,B`` in any form below, and path sources without a suffix
+whose integer labels have three or more values. Spec forms:
 
 ``mnist:A,B``
     Full MNIST, digits A (label -1) vs B (+1). IDX files are looked for in the data dir
@@ -21,9 +24,12 @@
     A folder with the four standard IDX files (gzipped or not), or only the two
     ``t10k-*`` files (then the task has that single split, as training data).
 ``npz:PATH[:A,B]``
-    Arrays ``X_train``, ``y_train`` and optionally ``X_test``, ``y_test``.
+    Arrays ``X_train``, ``y_train`` and optionally ``X_test``, ``y_test``; sparse matrices in
+    scipy's ``save_npz`` layout (see :func:`save_npz_task`).
 ``csv:PATH[:A,B]``
     Comma-separated numbers, optional header row (detected), label in the last column.
+``svmlight:TRAIN[,TEST][:A,B]``
+    LIBSVM / svmlight text files (sparse features), read with scikit-learn.
 
 Images are scaled to [0, 1] (uint8 / 255); npz/csv features are used as given.
 Labels must be 0/1 (mapped to -1/+1) or -1/+1, unless a ``:A,B`` suffix selects two
@@ -38,6 +44,7 @@ from robustcvx.data.idx import read_idx
 from robustcvx.data.load import load_task
 from robustcvx.data.paths import default_data_dir
 from robustcvx.data.spec import parse_spec
-from robustcvx.data.task import BinaryTask
+from robustcvx.data.tables import save_npz_task
+from robustcvx.data.task import BinaryTask, MulticlassTask
 
-__all__ = ["BinaryTask", "default_data_dir", "load_task", "parse_spec", "read_idx"]
+__all__ = ["BinaryTask", "MulticlassTask", "default_data_dir", "load_task", "parse_spec", "read_idx", "save_npz_task"]

@@ -15,7 +15,8 @@ import numpy as np
 from robustcvx.data.idx import read_idx
 from robustcvx.data.paths import IDX_STEMS, check_folder, default_data_dir, find_idx_file, find_idx_pair
 from robustcvx.data.prepare import make_task
-from robustcvx.data.task import BinaryTask
+from robustcvx.data.spec import Classes
+from robustcvx.data.task import BinaryTask, MulticlassTask
 from robustcvx.errors import DataError
 
 _EXPECTED_FILES = (
@@ -52,7 +53,7 @@ def _pair_or_error(folder: Path, split: str) -> tuple[Path, Path] | None:
     return None if images is None else (images, labels)
 
 
-def load_idx_dir(folder: Path, classes: tuple[int, int] | None, name: str) -> BinaryTask:
+def load_idx_dir(folder: Path, classes: Classes, name: str) -> BinaryTask | MulticlassTask:
     """``idx:DIR[:A,B]``: the four standard IDX files, or only the two ``t10k-*`` (or ``train-*``) files."""
     if not folder.exists():
         raise DataError(f"IDX folder not found: {folder}; pass idx:DIR with the folder holding {_EXPECTED_FILES}")
@@ -128,7 +129,7 @@ def download(dataset: ImageDataset, root: Path) -> str | None:
 
 
 def load_full(
-    dataset: ImageDataset, classes: tuple[int, int], data_dir: Path | None, download_ok: bool, name: str
+    dataset: ImageDataset, classes: Classes, data_dir: Path | None, download_ok: bool, name: str
 ) -> tuple[BinaryTask | None, str]:
     """Load full ``dataset`` from the data dir, downloading if allowed.
 
@@ -152,7 +153,8 @@ def load_full(
     task = make_task(
         name=name, source=f"{dataset.title} (IDX files in {folder})", classes=classes,
         X_train=X, y_train=y, X_test=X_test, y_test=y_test,
-        split=f"train: official {dataset.title} training set ({{n_train}}); test: official {dataset.title} t10k ({{n_test}})",
+        split=(f"train: official {dataset.title} training set ({{n_train}}); "
+               f"test: official {dataset.title} t10k ({{n_test}})"),
         image_shape=shape, scale_uint8=True, what=f"{dataset.title} in {folder}",
     )
     return task, ""

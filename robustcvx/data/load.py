@@ -9,8 +9,9 @@ from robustcvx.data.images import FASHION_MNIST, MNIST, load_full, load_idx_dir
 from robustcvx.data.paths import as_path, check_folder
 from robustcvx.data.sample import load_mnist_sample
 from robustcvx.data.spec import format_spec, parse_spec
+from robustcvx.data.svmlight import load_svmlight
 from robustcvx.data.tables import load_csv, load_npz
-from robustcvx.data.task import BinaryTask
+from robustcvx.data.task import BinaryTask, MulticlassTask
 from robustcvx.errors import DataError, InputTypeError, OptionError
 
 _FASHION_REMEDY = (
@@ -29,8 +30,9 @@ def _check_seed(seed: object) -> int:
 
 def load_task(
     spec: str, data_dir: str | os.PathLike | None = None, seed: int = 0, download: bool = True
-) -> BinaryTask:
-    """Load the binary task named by ``spec`` (see :mod:`robustcvx.data` for the forms).
+) -> BinaryTask | MulticlassTask:
+    """Load the task named by ``spec``: binary for two classes, multiclass for more (the forms are listed in
+    :mod:`robustcvx.data`).
 
     ``data_dir`` is where ``mnist:``/``fashion-mnist:`` look for (and download) IDX files and
     where ``mnist-sample:`` looks for the official test set (default: :func:`default_data_dir`).
@@ -66,4 +68,6 @@ def load_task(
         return load_idx_dir(as_path(path), classes, name)
     if source == "npz":
         return load_npz(as_path(path), classes, name)
+    if source == "svmlight":
+        return load_svmlight(path, classes, name)
     return load_csv(as_path(path), classes, name)

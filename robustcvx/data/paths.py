@@ -37,7 +37,8 @@ def check_folder(folder: Path, what: str) -> None:
 
 
 def find_idx_file(folder: Path, stem: str) -> Path | None:
-    """The file for ``stem`` in ``folder`` (uncompressed preferred over ``.gz``; ``-idx`` or ``.idx`` spelling), or None."""
+    """The file for ``stem`` in ``folder`` (uncompressed preferred over ``.gz``; ``-idx`` or ``.idx``
+    spelling), or None."""
     alt = stem.replace("-idx", ".idx")
     for name in (stem, stem + ".gz", alt, alt + ".gz"):
         candidate = folder / name

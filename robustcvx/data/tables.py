@@ -1,18 +1,69 @@
-"""Tabular sources: ``npz:PATH[:A,B]`` and ``csv:PATH[:A,B]`` (features used as given)."""
+"""Tabular sources: ``npz:PATH[:A,B]`` and ``csv:PATH[:A,B]`` (features used as given).
+
+An ``npz`` archive holds ``X_train``, ``y_train`` and optionally ``X_test``, ``y_test``.  Sparse
+features are stored in the layout of ``scipy.sparse.save_npz`` (``data``, ``indices``, ``indptr``,
+``shape``, ``format``): unprefixed for the training matrix (so a file written by
+``scipy.sparse.save_npz(PATH, X)`` and completed with ``y_train`` works as is), or prefixed
+``X_train.data``, ... / ``X_test.data``, ... (what :func:`save_npz_task` writes).
+"""
 
 from __future__ import annotations
 
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from robustcvx.data.prepare import make_task
-from robustcvx.data.task import BinaryTask
+from robustcvx.data.spec import Classes
+from robustcvx.data.task import BinaryTask, MulticlassTask
 from robustcvx.errors import DataError
 
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
-_NPZ_HOW = "save it with numpy.savez(PATH, X_train=X, y_train=y[, X_test=..., y_test=...])"
+_NPZ_HOW = ("save it with numpy.savez(PATH, X_train=X, y_train=y[, X_test=..., y_test=...]) "
+            "or robustcvx.data.save_npz_task(PATH, X_train, y_train[, X_test, y_test]) for sparse X")
+_SPARSE_KEYS = ("data", "indices", "indptr", "shape", "format")
+
+
+def _sparse_from(archive: Any, prefix: str) -> Any:
+    """The scipy.sparse matrix stored under ``prefix`` (``""`` or ``"X_train."``), or None."""
+    keys = [prefix + k for k in _SPARSE_KEYS]
+    if not all(k in archive.files for k in keys):
+        return None
+    import scipy.sparse as sp
+
+    raw = archive[prefix + "format"].item()
+    fmt = raw.decode("ascii") if isinstance(raw, bytes) else str(raw)
+    if fmt not in ("csr", "csc"):
+        raise DataError(f"sparse format {fmt!r} is not supported: store a CSR or CSC matrix")
+    cls = sp.csr_matrix if fmt == "csr" else sp.csc_matrix
+    shape = tuple(int(v) for v in archive[prefix + "shape"])
+    return cls((archive[prefix + "data"], archive[prefix + "indices"], archive[prefix + "indptr"]), shape=shape).tocsr()
+
+
+def save_npz_task(path: Any, X_train: Any, y_train: Any, X_test: Any = None, y_test: Any = None) -> None:
+    """Write a task as an ``npz`` archive readable by ``npz:PATH`` (sparse matrices keep their sparsity)."""
+    import io as _io
+
+    from robustcvx.io import atomic_path
+
+    arrays: dict[str, Any] = {"y_train": np.asarray(y_train)}
+    for key, X in (("X_train", X_train), ("X_test", X_test)):
+        if X is None:
+            continue
+        if hasattr(X, "tocsr"):
+            M = X.tocsr()
+            arrays.update({f"{key}.data": M.data, f"{key}.indices": M.indices, f"{key}.indptr": M.indptr,
+                           f"{key}.shape": np.array(M.shape), f"{key}.format": np.array("csr")})
+        else:
+            arrays[key] = np.asarray(X)
+    if y_test is not None:
+        arrays["y_test"] = np.asarray(y_test)
+    buf = _io.BytesIO()
+    np.savez(buf, **arrays)
+    with atomic_path(path, suffix=".npz") as tmp:
+        tmp.write_bytes(buf.getvalue())
 
 
 def _one_line(exc: BaseException) -> str:
@@ -30,10 +81,11 @@ def _read_file(path: Path, kind: str) -> bytes:
     except IsADirectoryError:
         raise DataError(f"{path} is a folder, not a {kind} file; pass the file itself") from None
     except OSError as exc:
-        raise DataError(f"cannot read {kind} file {path}: {exc.strerror or exc}; check the path and permissions") from None
+        raise DataError(f"cannot read {kind} file {path}: {exc.strerror or exc}; "
+                        "check the path and permissions") from None
 
 
-def load_npz(path: Path, classes: tuple[int, int] | None, name: str) -> BinaryTask:
+def load_npz(path: Path, classes: Classes, name: str) -> BinaryTask | MulticlassTask:
     """``npz:PATH``: arrays ``X_train``, ``y_train`` and optionally ``X_test``, ``y_test``."""
     head = _read_file(path, "npz")[:6]
     if head.startswith(b"\x93NUMPY"):
@@ -44,13 +96,21 @@ def load_npz(path: Path, classes: tuple[int, int] | None, name: str) -> BinaryTa
     try:
         with np.load(path, allow_pickle=False) as archive:
             keys = list(archive.files)
-            missing = [k for k in ("X_train", "y_train") if k not in keys]
+            sparse_train = _sparse_from(archive, "X_train.")
+            if sparse_train is None:
+                sparse_train = _sparse_from(archive, "")
+            if sparse_train is not None:
+                arrays["X_train"] = sparse_train
+            sparse_test = _sparse_from(archive, "X_test.")
+            if sparse_test is not None:
+                arrays["X_test"] = sparse_test
+            missing = [k for k in ("X_train", "y_train") if k not in keys and k not in arrays]
             if missing:
                 raise DataError(
                     f"{path} lacks {' and '.join(missing)} (it has: {', '.join(keys) or 'no arrays'}); {_NPZ_HOW}"
                 )
             for key in ("X_train", "y_train", "X_test", "y_test"):
-                if key in keys:
+                if key in keys and key not in arrays:
                     arrays[key] = archive[key]
     except DataError:
         raise
@@ -118,7 +178,8 @@ def read_csv_table(path: Path) -> tuple[np.ndarray, bool]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataError(f"csv file {path} is not UTF-8 text ({_one_line(exc)}); pass a comma-separated text file") from None
+        raise DataError(f"csv file {path} is not UTF-8 text ({_one_line(exc)}); "
+                        "pass a comma-separated text file") from None
     rows = [(i + 1, line) for i, line in enumerate(text.splitlines()) if line.strip()]
     header = bool(rows) and not all(_is_number(f) for f in rows[0][1].split(","))
     if header:
@@ -132,7 +193,7 @@ def read_csv_table(path: Path) -> tuple[np.ndarray, bool]:
     return table, header
 
 
-def load_csv(path: Path, classes: tuple[int, int] | None, name: str) -> BinaryTask:
+def load_csv(path: Path, classes: Classes, name: str) -> BinaryTask | MulticlassTask:
     """``csv:PATH``: numeric, comma-separated, optional header row, label in the last column."""
     table, header = read_csv_table(path)
     if table.shape[1] < 2:

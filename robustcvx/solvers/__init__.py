@@ -4,15 +4,18 @@
 
 1. **The zero model.**  When ``w = 0`` is optimal (a radius so large that no feature is worth
    its penalty, or an ``l2`` so large that every weight is negligible), the best intercept and an
-   explicit dual point prove it: nothing is solved.
+   explicit dual point prove it: nothing is solved.  (With per-sample threat costs, where that
+   proof costs two passes over the data, it is tried only when no backend beats ``P(0)``.)
 2. **Backends in a well-conditioned frame** (:mod:`robustcvx.frame`): each backend (see
    :mod:`.registry`) solves the problem in coordinates where the data is of order one; its answer
    is mapped back and checked by the package's own certificate on the original data
    (:func:`robustcvx.certificate.certify_solution`).  The first verified answer is kept; if none
    verifies, the best attempt is returned with ``verified = False`` and the reasons
    (``strict=True`` raises :class:`SolverError` instead).
-3. **The tie-break.**  A degenerate optimum (zero loss without regulariser: every scaled
-   separator is optimal) is replaced by the max-margin one, certified too.
+3. **The tie-break** (:mod:`.max_margin`).  A degenerate optimum (zero loss without regulariser:
+   every scaled separator is optimal) is replaced by the max-margin one, certified too.  When a
+   subsample probe predicts separability, the max-margin model is computed first and, if it
+   certifies as an optimum of the hinge problem, returned without solving the hinge problem.
 """
 
 from __future__ import annotations
@@ -22,13 +25,16 @@ from typing import Any
 
 import numpy as np
 
-from ..certificate import Certificate, certify_solution
+from ..certificate import GAP_TOL, Certificate, certify_solution
 from ..errors import OptionError, SolverError
 from ..frame import Frame, choose_frame
-from ..problems import RobustHingeProblem
+from ..problems import MulticlassHingeProblem, RobustHingeProblem
+from .max_margin import separable_first
+from .max_margin import tie_break as max_margin_tie_break
 from .quiet import native_stdout_silenced
 from .registry import BACKENDS, SOLVER_NAMES, candidates, parse_solver
 from .solution import BackendResult, Solution
+from .threads import one_blas_thread
 
 TIE_BREAKS = ("max-margin", "none")
 
@@ -63,6 +69,12 @@ def zero_model(problem: RobustHingeProblem) -> tuple[np.ndarray, float, np.ndarr
     b = 1.0 if cp >= cm else -1.0
     alpha = np.where(y > 0, c * min(1.0, cm / cp), c * min(1.0, cp / cm))
     return np.zeros(problem.d), b, alpha
+
+
+def _zero_value(problem: RobustHingeProblem) -> float:
+    """``P(0, b*) = 2 min(C+, C-)`` (no penalty: ``pen_i(0) = 0`` for every threat)."""
+    y, c = problem.y, problem.weights
+    return 2.0 * min(float(c[y > 0].sum()), float(c[y < 0].sum()))
 
 
 def _zero_solution(problem: RobustHingeProblem, t0: float) -> Solution | None:
@@ -109,69 +121,55 @@ def _attempt(backend, problem: RobustHingeProblem, framed: RobustHingeProblem, f
                             "status": f"{res.status}, but returned no usable point (wrong size, NaN or inf)"}
     w, b = frame.from_frame(coef, res.intercept)
     res.coef, res.intercept = w, b
+    tc = time.perf_counter()
     cert = certify_solution(problem, w, b, res.alpha, claimed=res.objective)
     info = {"solver": backend.name, "status": res.status, "verified": cert.verified,
-            "gap": cert.gap, "seconds": time.perf_counter() - t0}
+            "gap": cert.gap, "seconds": time.perf_counter() - t0, "backend_seconds": tc - t0,
+            "certificate_seconds": time.perf_counter() - tc}
     if not cert.verified:
         info["reason"] = cert.reason
     return res, cert, info
 
 
-# --------------------------------------------------------------------------- 3. the tie-break
-def _max_margin(problem: RobustHingeProblem, framed: RobustHingeProblem, frame: Frame, sol: Solution) -> Solution:
-    """Replace a degenerate (zero-loss) optimum by the max-margin one, if that verifies."""
-    from . import fast
-    from .cvxpy_backend import solve_max_margin
-
-    start = frame.to_frame(sol.coef, sol.intercept)
-    solver = "HIGHS" if framed.threat.polyhedral else "CLARABEL"     # min ||w||_2 is an SOCP
-    t0 = time.perf_counter()
-    try:
-        with native_stdout_silenced():
-            res = None
-            if fast.supports_max_margin(framed):  # the working-set dual LP
-                try:
-                    res = fast.solve_max_margin_fast(framed)
-                    solver = "FAST"
-                except Exception:
-                    res = None
-            if res is None or res.status != "optimal":
-                solver = "HIGHS" if framed.threat.polyhedral else "CLARABEL"
-                res = solve_max_margin(framed, solver, start=start)
-    except Exception as exc:
-        sol.attempts.append({"solver": f"max-margin/{solver.lower()}", "status": f"error: {exc}"[:300],
-                             "verified": False})
-        return sol
-    w, b = frame.from_frame(res.coef, res.intercept)
-    # the tie-break point must itself be a certified optimum of the hinge problem (loss 0)
-    cert = certify_solution(problem, w, b, np.zeros(problem.n))
-    sol.attempts.append({"solver": f"max-margin/{solver.lower()}", "status": res.status,
-                         "verified": cert.verified, "gap": cert.gap, "seconds": time.perf_counter() - t0})
-    if not cert.verified:
-        return sol
-    return Solution(w, b, cert.primal, np.zeros(problem.n), cert, sol.solver, sol.status, sol.seconds,
-                    sol.attempts, "max-margin", warm_state=sol.warm_state, info=sol.info)
-
-
-def solve(problem: RobustHingeProblem, solver: str = "auto", *, tie_break: str = "max-margin",
-          warm_start: object = None, strict: bool = False) -> Solution:
-    """Solve ``problem`` and certify the answer (see the module docstring).
+def solve(problem: RobustHingeProblem | MulticlassHingeProblem, solver: str = "auto", *,
+          tie_break: str = "max-margin", warm_start: object = None, strict: bool = False) -> Solution:
+    """Solve ``problem`` and certify the answer (see the module docstring; a
+    :class:`~robustcvx.problems.MulticlassHingeProblem` goes to :func:`.multiclass.solve_multiclass`).
 
     ``solver``: ``auto`` (fastest applicable first), ``fast``, ``highs`` or ``clarabel``; a named
     solver is tried first and the others follow if its point does not verify.
     ``tie_break``: for degenerate problems (zero optimal loss, no regulariser) return the
     max-margin optimum (``"max-margin"``, unique margin) or the solver's vertex (``"none"``).
     ``warm_start``: a previous :class:`Solution` (its live solver state is reused when the data
-    is unchanged), a dict or ``(coef, intercept)``.
+    is unchanged), a dict or ``(coef, intercept)``.  Runs on one BLAS thread
+    (:mod:`.threads`).
     """
+    with one_blas_thread():
+        return _solve(problem, solver, tie_break, warm_start, strict)
+
+
+def _solve(problem: RobustHingeProblem | MulticlassHingeProblem, solver: str, tie_break: str,
+           warm_start: object, strict: bool) -> Solution:
     solver = parse_solver(solver)
     tie_break = parse_tie_break(tie_break)
+    if isinstance(problem, MulticlassHingeProblem):
+        from .multiclass import solve_multiclass
+
+        return solve_multiclass(problem, solver, tie_break=tie_break, warm_start=warm_start, strict=strict)
     t0 = time.perf_counter()
-    zero = _zero_solution(problem, t0)
-    if zero is not None:
-        return zero
+    # the zero model first when its certificate is cheap (a uniform penalty); with per-sample
+    # costs (the box) it costs two passes over the data, so it is only tried if no backend beats it
+    zero_first = problem.threat.uniform or not problem.threat.active
+    if zero_first:
+        zero = _zero_solution(problem, t0)
+        if zero is not None:
+            return zero
     frame = choose_frame(problem)
     framed = frame.problem(problem)
+    if tie_break == "max-margin" and warm_start is None and solver in ("auto", "fast"):
+        shortcut = separable_first(problem, framed, frame, t0)
+        if shortcut is not None:
+            return shortcut
     ws = _in_frame(warm_start, frame)
     attempts: list[dict] = []
     best: tuple[BackendResult, Certificate, str] | None = None
@@ -185,6 +183,12 @@ def solve(problem: RobustHingeProblem, solver: str = "auto", *, tie_break: str =
             best = (res, cert, backend.name)
         if cert.verified:
             break
+    if not zero_first and (best is None or not best[1].verified or
+                           best[1].primal >= _zero_value(problem) * (1 - GAP_TOL)):
+        zero = _zero_solution(problem, t0)
+        if zero is not None:
+            zero.attempts = attempts + zero.attempts
+            return zero
     if best is None:
         raise SolverError("every solver failed: " + "; ".join(a["status"] for a in attempts))
     res, cert, name = best
@@ -198,6 +202,6 @@ def solve(problem: RobustHingeProblem, solver: str = "auto", *, tie_break: str =
             raise SolverError("no solver produced a verified optimum: " + cert.reason)
         return sol
     if cert.degenerate and tie_break == "max-margin":
-        sol = _max_margin(problem, framed, frame, sol)
+        sol = max_margin_tie_break(problem, framed, frame, sol)
         sol.seconds = time.perf_counter() - t0
     return sol

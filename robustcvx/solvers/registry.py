@@ -3,7 +3,9 @@
 Every backend is a function ``(problem, warm_start=None) -> BackendResult``.  Names used by
 the API and the CLI (``--solver``):
 
-* ``fast``     -- the working-set exact solver (:mod:`robustcvx.solvers.fast`), HiGHS via highspy;
+* ``fast``     -- the working-set exact solvers: :mod:`robustcvx.solvers.working_set` (HiGHS via
+  highspy) for the LPs, :mod:`robustcvx.solvers.conic` (a dense interior-point master) for the
+  SOCP and QP cases;
 * ``highs``    -- the cvxpy reference model solved by HiGHS (LPs only);
 * ``clarabel`` -- the cvxpy reference model solved by Clarabel (LP, SOCP, QP).
 """
@@ -37,20 +39,19 @@ def _clarabel(problem, warm_start=None):
 
 
 def _fast(problem, warm_start=None):
-    from .fast import solve_fast
-    return solve_fast(problem, warm_start=warm_start)
+    from . import conic, working_set
+    if working_set.supports(problem):
+        return working_set.solve_working_set(problem, warm_start=warm_start)
+    return conic.solve_conic(problem, warm_start=warm_start)
 
 
 def _fast_supports(problem: RobustHingeProblem) -> bool:
-    try:
-        from .fast import supports
-    except ImportError:
-        return False
-    return supports(problem)
+    from . import conic, working_set
+    return working_set.supports(problem) or conic.supports(problem)
 
 
 BACKENDS: dict[str, Backend] = {
-    "fast": Backend("fast", _fast, _fast_supports, "working-set exact solver (HiGHS via highspy)"),
+    "fast": Backend("fast", _fast, _fast_supports, "working-set exact solvers (LP: HiGHS; SOCP/QP: interior point)"),
     "highs": Backend("highs", _highs, lambda p: p.is_lp, "cvxpy reference model + HiGHS (LP)"),
     "clarabel": Backend("clarabel", _clarabel, lambda p: True, "cvxpy reference model + Clarabel (LP/SOCP/QP)"),
 }

@@ -68,8 +68,8 @@ class Solution:
         """JSON-safe summary (coefficients as a list)."""
         return {
             "objective": float(self.objective),
-            "coef": [float(v) for v in self.coef],
-            "intercept": float(self.intercept),
+            "coef": np.asarray(self.coef, dtype=float).tolist(),
+            "intercept": np.asarray(self.intercept, dtype=float).tolist(),
             "certificate": self.certificate.to_dict(),
             "solver": self.solver,
             "status": self.status,

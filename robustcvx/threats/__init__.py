@@ -57,6 +57,11 @@ def parse_norm(norm: object) -> str:
     return _ALIASES[key]
 
 
+def accepts_box(norm: object) -> bool:
+    """Whether a data box can be combined with the threat norm ``norm`` (the l_inf ball only)."""
+    return parse_norm(norm) == "inf"
+
+
 def make_threat(epsilon: Any = 0.0, norm: object = "inf", box: object = None) -> Threat:
     """The threat for the options ``epsilon``, ``norm`` (``inf|2|1``) and ``box`` (``(lo, hi)`` or None)."""
     if isinstance(epsilon, Threat):
@@ -64,7 +69,7 @@ def make_threat(epsilon: Any = 0.0, norm: object = "inf", box: object = None) ->
     norm = parse_norm(norm)
     box = check_box(box)
     if box is not None:
-        if norm != "inf":
+        if not accepts_box(norm):
             raise OptionError(BOX_NEEDS_LINF)
         return LinfBallInBox(epsilon, box)
     return BALLS[norm](epsilon)
@@ -81,6 +86,7 @@ __all__ = [
     "LinfBallInBox",
     "Shift",
     "Threat",
+    "accepts_box",
     "make_threat",
     "parse_norm",
 ]

@@ -57,6 +57,15 @@ class NormBall(Threat):
         cons, abs_sum = self._cvxpy_norm_bound(cp, w, t)
         return CvxpyTerms(w, self.epsilon * t if self.epsilon > 0 else 0.0, abs_sum, t, cons)
 
+    def cvxpy_penalty_of(self, v: Any, X: Any) -> tuple[Any, list]:
+        import cvxpy as cp
+
+        if self.epsilon == 0:
+            return 0.0, []
+        t = cp.Variable()
+        cons, _ = self._cvxpy_norm_bound(cp, v, t)
+        return self.epsilon * t, cons
+
     def _cvxpy_norm_bound(self, cp: Any, w: Any, t: Any) -> tuple[list, Any]:
         """Constraints making ``t >= ||w||_q`` and an ``||w||_1`` expression if they define one."""
         raise NotImplementedError

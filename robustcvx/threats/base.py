@@ -56,6 +56,17 @@ class Threat(ABC):
         """True when the penalty is piecewise linear (the problem is an LP without ``l2``)."""
         return self.dual in ("1", "inf") or not self.active
 
+    def clip_to_domain(self, X: np.ndarray) -> np.ndarray:
+        """``X`` clipped into the data domain the threat keeps perturbed inputs in (in place; a ball has
+        none): removes the rounding of ``x + delta`` past the box."""
+        return X
+
+    @property
+    def size_polyhedral(self) -> bool:
+        """True when the size ``||w||_q`` that the max-margin tie-break minimises is piecewise linear (an LP
+        even at ``epsilon = 0``, where :attr:`polyhedral` holds for every norm)."""
+        return self.dual in ("1", "inf")
+
     def with_epsilon(self, epsilon: float) -> Threat:
         """The same threat at another radius."""
         return self._rebuild(epsilon)
@@ -85,7 +96,7 @@ class Threat(ABC):
         box = f", box={self.box}" if self.box else ""
         return f"{type(self).__name__}(epsilon={self.epsilon:g}{box})"
 
-    def check_data(self, X: Any) -> None:
+    def check_data(self, X: Any) -> None:  # noqa: B027 - deliberately empty: most threats apply to any data
         """Raise if the threat cannot be applied to the data (box threats: data outside the box)."""
 
     def frame_anchor(self) -> tuple[float, float] | None:
@@ -125,11 +136,28 @@ class Threat(ABC):
         (:mod:`.dualsets`); ``alpha_sum_low`` is a lower bound of ``sum alpha``.  ``shift``
         describes the exact-balance correction of the certificate (its effect is subtracted)."""
 
+    def interval_costs(self, X: Any) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(lo_cost, hi_cost)`` (``n x d``) when the dual set of a positive-label sample block is a box per
+        coordinate, ``prod_j [-sum_i alpha_i lo_cost_ij, sum_i alpha_i hi_cost_ij]``; None otherwise (the
+        multiclass certificate then works with explicit flows)."""
+        if not self.active:
+            zeros = np.zeros(X.shape)
+            return zeros, zeros
+        return None
+
     # ------------------------------------------------------------------ cvxpy
     @abstractmethod
     def cvxpy_terms(self, d: int, X: np.ndarray, y: np.ndarray, size: bool = False) -> CvxpyTerms:
         """Variables, penalty and constraints of the reference cvxpy models (explicit constraints);
         ``size=True`` when the model minimises ``||w||_q`` (the max-margin tie-break)."""
+
+    def cvxpy_size_of(self, v: Any) -> tuple[Any, list]:
+        """``(t, constraints)`` with ``t >= ||v||_q``, the size the penalty measures (``q`` the dual norm:
+        1 for the l_inf ball and the box, 2, inf): the max-margin tie-break minimises it."""
+        import cvxpy as cp
+
+        t = cp.Variable()
+        return t, [cp.norm(v, {"1": 1, "2": 2, "inf": "inf"}[self.dual]) <= t]
 
     def cvxpy_penalty_sum(self, terms: CvxpyTerms, X: np.ndarray, y: np.ndarray, weights: np.ndarray) -> Any:
         """``sum_i weights_i pen_i(w)`` over the samples ``X`` (an expression in ``terms``' variables)."""
@@ -157,6 +185,14 @@ class Threat(ABC):
     #: scalar ``eps sum alpha`` for every feature) or "budget" (``beta_j >= 0``, ``sum beta <=
     #: eps sum alpha``); ``None`` for threats the LP solver cannot take.
     lp_slack: str | None = None
+
+    # ------------------------------------------------------------------ conic working-set master
+    #: how the conic master (:mod:`robustcvx.solvers.conic`) writes ``t >= ||w||_q``, the size of
+    #: ``w`` in the uniform penalty ``epsilon ||w||_q``: "sum" (``q = 1``: ``t >= sum_j u_j`` with
+    #: ``u_j >= |w_j|``), "max" (``q = inf``: ``t >= |w_j|`` for every ``j``), "soc" (``q = 2``:
+    #: ``(t, w)`` in the second-order cone); ``None`` when the penalty is not ``epsilon`` times a
+    #: norm of ``w`` (per-sample costs).
+    cone_form: str | None = None
 
     def lp_coefficients(self, Xb: np.ndarray, yb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(a+, a-)``: per-sample coefficients of the LP dual rows ``sum_i alpha_i a+-_ij <= l1 + beta_j``

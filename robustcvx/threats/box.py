@@ -48,6 +48,7 @@ class LinfBallInBox(Threat):
 
     norm, dual = "inf", "1"
     uniform = False
+    cone_form = None          # per-sample costs, not epsilon times a norm of w
 
     def __init__(self, epsilon: float = 0.0, box: Any = (0.0, 1.0)) -> None:
         super().__init__(epsilon)
@@ -94,9 +95,11 @@ class LinfBallInBox(Threat):
         return np.where(pos, -L, U), np.where(pos, U, -L)
 
     def _blocks(self, X: Any, y: np.ndarray, rows: np.ndarray | None = None):
+        """``(rows, dense X rows, (C+, C-))`` in blocks of at most ``BLOCK`` rows and ``2^23`` entries."""
         idx = np.arange(X.shape[0]) if rows is None else rows
-        for s in range(0, idx.size, BLOCK):
-            r = idx[s:s + BLOCK]
+        step = max(1, min(BLOCK, (1 << 23) // max(X.shape[1], 1)))
+        for s in range(0, idx.size, step):
+            r = idx[s:s + step]
             Xb = X[r]
             Xb = Xb.toarray() if hasattr(Xb, "toarray") else np.asarray(Xb, dtype=float)
             yield r, Xb, self.costs(Xb, y[r])
@@ -116,9 +119,12 @@ class LinfBallInBox(Threat):
         return out
 
     def worst_delta(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-        direction = -np.sign(y[:, None] * w[None, :])       # -1: push the pixel down, +1: up
-        L, U = self.bounds(X)
-        return np.where(direction < 0, L, np.where(direction > 0, U, 0.0))
+        out = np.empty(X.shape)
+        for r, Xb, _ in self._blocks(X, y):
+            direction = -np.sign(y[r][:, None] * w[None, :])      # -1: push the pixel down, +1: up
+            L, U = self.bounds(Xb)
+            out[r] = np.where(direction < 0, L, np.where(direction > 0, U, 0.0))
+        return out
 
     def harm_capacity(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         """``c_ij``: how far pixel ``j`` of sample ``i`` can move in the direction that lowers the margin."""
@@ -132,8 +138,13 @@ class LinfBallInBox(Threat):
         nz = a > 0
         if not nz.any():                                     # constant model: nothing to attack
             return np.where(m > 0, np.inf, np.where(m < 0, -np.inf, 0.0))
-        C = self.harm_capacity(w, X, y)[:, nz]
-        a = a[nz]
+        r = np.empty(m.shape[0])
+        for rows, Xb, _ in self._blocks(X, y):
+            r[rows] = self._radii_block(m[rows], a[nz], self.harm_capacity(w, Xb, y[rows])[:, nz])
+        return r
+
+    @staticmethod
+    def _radii_block(m: np.ndarray, a: np.ndarray, C: np.ndarray) -> np.ndarray:
         r = np.empty(m.shape[0])
         for i in range(m.shape[0]):                          # sort per sample; O(d log d) each
             if m[i] <= 0:
@@ -150,7 +161,9 @@ class LinfBallInBox(Threat):
 
     def worst_margins(self, w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         m = y * (X @ w + b)
-        return m - np.minimum(self.epsilon, self.harm_capacity(w, X, y)) @ np.abs(w)
+        for rows, Xb, _ in self._blocks(X, y):
+            m[rows] -= np.minimum(self.epsilon, self.harm_capacity(w, Xb, y[rows])) @ np.abs(w)
+        return m
 
     # ------------------------------------------------------------------ certificate
     def dual_set(self, alpha: np.ndarray, X: Any, y: np.ndarray, alpha_sum_low: float,
@@ -164,10 +177,19 @@ class LinfBallInBox(Threat):
                 Am += alpha[r] @ Cm
         Ap, Am = fp.down(Ap, X.shape[0] + 3), fp.down(Am, X.shape[0] + 3)
         if shift is not None and shift.direction < 0 and shift.amount > 0 and self.epsilon > 0:
-            for r, _, (Cp, Cm) in self._blocks(X, y, shift.rows):
-                Ap = Ap - fp.up(shift.amount * Cp.max(axis=0), 2)
-                Am = Am - fp.up(shift.amount * Cm.max(axis=0), 2)
+            top_p, top_m = np.zeros(d), np.zeros(d)        # the largest costs of the samples that may move
+            for _, _, (Cp, Cm) in self._blocks(X, y, shift.rows):
+                top_p, top_m = np.maximum(top_p, Cp.max(axis=0)), np.maximum(top_m, Cm.max(axis=0))
+            Ap = Ap - fp.up(shift.amount * top_p, 2)
+            Am = Am - fp.up(shift.amount * top_m, 2)
         return BoxSet(Ap, Am)
+
+    def clip_to_domain(self, X: np.ndarray) -> np.ndarray:
+        return np.clip(X, self.box[0], self.box[1], out=X)
+
+    def interval_costs(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        Cp, Cm = self.costs(X, np.ones(X.shape[0]))
+        return Cm, Cp                              # U = prod_j [-sum alpha C-, sum alpha C+]
 
     def cost_columns(self, Xb: np.ndarray, yb: np.ndarray, features: np.ndarray, signs: np.ndarray) -> np.ndarray:
         """``C^{sign_k}_{i, features_k}`` for a block of samples (the box part of repair rows)."""
@@ -193,6 +215,17 @@ class LinfBallInBox(Threat):
                 if mask.any():
                     pen = pen + self.epsilon * mask * total
         return CvxpyTerms(wp - wm, pen, sp_ + sm_, sp_ + sm_, cons, parts=(wp, wm))
+
+    def cvxpy_penalty_of(self, v: Any, X: Any) -> tuple[Any, list]:
+        """``v = v+ - v-`` (both ``>= 0``), ``pen_i = C+_i . v+ + C-_i . v-`` with the costs of a positive label."""
+        import cvxpy as cp
+
+        if self.epsilon == 0 or X.shape[0] == 0:
+            return 0.0, []
+        d = v.shape[0]
+        vp, vm = cp.Variable(d, nonneg=True), cp.Variable(d, nonneg=True)
+        Cp, Cm = self.costs(X, np.ones(X.shape[0]))
+        return Cp @ vp + Cm @ vm, [vp - vm == v]
 
     def cvxpy_penalty_sum(self, terms: CvxpyTerms, X: np.ndarray, y: np.ndarray, weights: np.ndarray) -> Any:
         if self.epsilon == 0 or X.shape[0] == 0:

@@ -83,6 +83,35 @@ class BallSet:
     def __init__(self, p: str, radius: float, epsilon: float):
         self.p, self.s, self.epsilon = p, max(float(radius), 0.0), float(epsilon)
 
+    def interval(self, d: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(lo, hi)`` with ``U = prod_j [-lo_j, hi_j]`` when ``U`` is a box (the l_inf ball, or ``{0}``),
+        else None."""
+        if self.p == "inf" or self.s == 0:
+            return np.full(d, self.s), np.full(d, self.s)
+        return None
+
+    def contains_up_to(self, v: np.ndarray, err: np.ndarray) -> bool:
+        """True when every point within ``err`` (coordinatewise) of ``v`` lies in ``U`` (rigorous)."""
+        return fp.norm_up(np.abs(v) + err, self.p) <= self.s
+
+    @property
+    def kinked(self) -> bool:
+        """True when the norm ``||.||_p`` has a kink wherever a coordinate is 0 (``p = 1``): first-order
+        models of it hold only on a fixed support."""
+        return self.p == "1"
+
+    def norm_gradient(self, f: np.ndarray) -> tuple[float, np.ndarray]:
+        """``(||f||_p, a (sub)gradient of ||.||_p at f)`` in floating point (for repairs, not proofs)."""
+        if self.p == "2":
+            nrm = float(np.linalg.norm(f))
+            return nrm, (f / nrm if nrm > 0 else np.zeros_like(f))
+        if self.p == "1":
+            return float(np.abs(f).sum()), np.sign(f)
+        j = int(np.argmax(np.abs(f)))
+        g = np.zeros_like(f)
+        g[j] = np.sign(f[j])
+        return float(abs(f[j])), g
+
     def exact_feasible(self, g_parts: list[np.ndarray], s_parts: list[np.ndarray], l1: float) -> bool | None:
         """Whether ``g`` lies in ``U'`` *exactly*, from floats whose exact column sums are ``g_j``
         (``g_parts``) and whose exact sum is ``eps sum alpha`` (``s_parts``); ``None`` when this set
@@ -203,6 +232,13 @@ class BallSet:
 
 class BoxSet:
     """``U = prod_j [-A-_j, A+_j]`` (``A+-`` lower bounds of ``sum_i alpha_i C+-_ij``)."""
+
+    def interval(self, d: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.cap_minus, self.cap_plus
+
+    def contains_up_to(self, v: np.ndarray, err: np.ndarray) -> bool:
+        e = _inflate(v, err, self.cap_plus, self.cap_minus)
+        return bool(np.all(v + e <= self.cap_plus) and np.all(-v + e <= self.cap_minus))
 
     def exact_feasible(self, g_parts: list[np.ndarray], s_parts: list[np.ndarray], l1: float) -> None:
         """Not decided exactly (the costs are computed with rounding): ``None``."""

@@ -18,12 +18,13 @@ from .ball import NormBall
 class L1Ball(NormBall):
     norm, dual = "1", "inf"
     _lp_slack = "budget"
+    cone_form = "max"
 
     def dual_norm(self, w: np.ndarray) -> float:
         return float(np.abs(w).max(initial=0.0))
 
     def worst_delta(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-        delta = np.zeros_like(X)
+        delta = np.zeros(X.shape)
         if not np.any(w):
             return delta
         k = int(np.argmax(np.abs(w)))

@@ -18,6 +18,7 @@ from .ball import NormBall
 class L2Ball(NormBall):
     norm, dual = "2", "2"
     _lp_slack = None
+    cone_form = "soc"
 
     def dual_norm(self, w: np.ndarray) -> float:
         return fp.norm2(w)
@@ -25,8 +26,8 @@ class L2Ball(NormBall):
     def worst_delta(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         nw = fp.norm2(w)
         if nw == 0:
-            return np.zeros_like(X)
-        return -self.epsilon * y[:, None] * (w / nw)[None, :]
+            return np.zeros(X.shape)
+        return np.outer(-self.epsilon * np.asarray(y, dtype=float), w / nw)
 
     def _cvxpy_norm_bound(self, cp: Any, w: Any, t: Any) -> tuple[list, Any]:
         return [cp.SOC(t, w)], None

@@ -17,12 +17,17 @@ from .ball import NormBall
 class LinfBall(NormBall):
     norm, dual = "inf", "1"
     _lp_slack = "shared"
+    cone_form = "sum"
 
     def dual_norm(self, w: np.ndarray) -> float:
         return float(np.abs(w).sum())
 
+    def interval_costs(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        full = np.full(X.shape, self.epsilon)
+        return full, full
+
     def worst_delta(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return -self.epsilon * np.sign(y[:, None] * w[None, :]) * np.ones_like(X)
+        return np.outer(-self.epsilon * np.asarray(y, dtype=float), np.sign(w))
 
     def _cvxpy_norm_bound(self, cp: Any, w: Any, t: Any) -> tuple[list, Any]:
         u = cp.Variable(w.shape[0], name="abs_w")

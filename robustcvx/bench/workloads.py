@@ -1,0 +1,73 @@
+"""Benchmark workloads: one :class:`Workload` per problem, as a user would pose it.
+
+A workload names its data (a :func:`robustcvx.data.load_task` spec), the problem options of
+``robustcvx solve`` and how the exact solver is timed: ``"cli"`` (the whole
+``python -m robustcvx solve --data ... --json`` process, imports, loading and evaluation
+included) or ``"api"`` (:func:`robustcvx.solvers.solve` on data already in memory).  Either way
+it is compared with 100 torch SGD epochs on the *same* objective, timed in the same run.  A new
+workload (another data set, a multiclass task, an epsilon path) is one more entry in a list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+FASHION_DIR = "/usr/share/datasets/fashion-mnist"
+
+#: the six problems of issue 11: (name, options of ``robustcvx solve``)
+PROBLEMS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("linf eps=0.1", {"epsilon": 0.1}),
+    ("linf+box eps=0.1", {"epsilon": 0.1, "box": (0.0, 1.0)}),
+    ("regular eps=0", {"epsilon": 0.0}),
+    ("l1 eps=2", {"epsilon": 2.0, "norm": "1"}),
+    ("l2 eps=1", {"epsilon": 1.0, "norm": "2"}),
+    ("linf eps=0.1 l2=1e-3", {"epsilon": 0.1, "l2": 1e-3}),
+)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One timed problem (see the module docstring)."""
+
+    name: str
+    data: str
+    options: dict = field(default_factory=dict)
+    mode: str = "cli"
+    quick: bool = False
+
+    @property
+    def epsilon(self) -> float:
+        return float(self.options.get("epsilon", 0.0))
+
+    def problem_kwargs(self) -> dict[str, Any]:
+        o = self.options
+        return {"epsilon": self.epsilon, "norm": o.get("norm", "inf"), "box": o.get("box"),
+                "l1": float(o.get("l1", 0.0)), "l2": float(o.get("l2", 0.0))}
+
+    def cli_args(self) -> list[str]:
+        """``robustcvx solve`` arguments for this workload (default tie-break and solver)."""
+        o = self.options
+        args = ["solve", "--data", self.data, "--epsilon", f"{self.epsilon:g}"]
+        if o.get("norm", "inf") != "inf":
+            args += ["--norm", str(o["norm"])]
+        if o.get("box") is not None:
+            args += ["--box", ",".join(f"{v:g}" for v in o["box"])]
+        for key in ("l1", "l2"):
+            if o.get(key):
+                args += [f"--{key}", f"{o[key]:g}"]
+        return args + ["--json"]
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "data": self.data, "mode": self.mode,
+                "problem": {**self.problem_kwargs(), "box": list(self.options["box"]) if self.options.get("box")
+                            else None}}
+
+
+def default_workloads(fashion_dir: str = FASHION_DIR) -> list[Workload]:
+    """The issue-11 table on the full Fashion-MNIST T-shirt/Trouser training set (whole CLI
+    process), then the same problems on the bundled MNIST 0-vs-1 sample (in process)."""
+    out = [Workload(f"fashion 0v1 {name}", f"idx:{fashion_dir}:0,1", opts, "cli") for name, opts in PROBLEMS]
+    out += [Workload(f"mnist-sample 0v1 {name}", "mnist-sample:0,1", opts, "api", quick=True)
+            for name, opts in PROBLEMS]
+    return out

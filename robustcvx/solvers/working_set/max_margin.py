@@ -1,0 +1,48 @@
+r"""The max-margin tie-break as a working-set LP (threats whose size is ``||w||_1``).
+
+``min ||w||_1  s.t.  y_i f(x_i) - pen_i(w) >= 1`` (:meth:`RobustHingeProblem.to_cvxpy_max_margin`;
+the size ``sum(w+ + w-)`` with the box) is the dual LP of :mod:`.lp_model` with ``l1 = 1`` and
+``alpha_i`` bounded only by ``HARD_CAP`` (hard margins): the same code path, the same
+certificate-grade pricing.  The bound is an exact penalty whenever the max-margin multipliers
+stay below it, which is checked: the status is ``"not separable"`` when the point found has a
+positive loss or a multiplier at the bound.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...problems import RobustHingeProblem
+from ..solution import BackendResult
+from .driver import HARD_CAP, solve_working_set
+
+
+def supports_max_margin(problem: RobustHingeProblem) -> bool:
+    """The max-margin LP fits this solver when the threat measures ``w`` by ``||w||_1``.
+
+    Read from the threat's LP structure at a positive radius: a ``"shared"`` slack bounds every
+    ``|g_j|`` by one scalar (the dual set is an l_inf ball, the size ``||w||_1``), and a threat in
+    the coefficients (``"none"``) leaves the feature rows ``|g_j| <= l1`` of the size
+    ``sum(w+ + w-)``.  A ``"budget"`` slack (size ``||w||_inf``) and non-polyhedral threats go to
+    the reference path."""
+    return problem.threat.with_epsilon(1.0).lp_slack in ("shared", "none")
+
+
+def solve_max_margin_lp(problem: RobustHingeProblem, **options: Any) -> BackendResult:
+    """The max-margin model of ``problem`` (its weights and regularisers are ignored: the tie-break
+    is among zero-loss models).  Status ``"lp Unbounded"``/``"lp Infeasible"`` style or ``"not
+    separable"`` when the data is not (robustly) separable."""
+    if not supports_max_margin(problem):
+        raise ValueError("the max-margin LP needs a threat whose size is ||w||_1 (the inf-norm threat)")
+    hard = RobustHingeProblem(problem.X, problem.y, problem.threat, l1=1.0, l2=0.0)
+    # no aggregate of "positive" samples: with hard margins no multiplier sits at its bound
+    options = {"band_p": float("inf"), "band_p_fine": float("inf"), **options}
+    res = solve_working_set(hard, hard=True, **options)
+    status = res.status
+    if status == "optimal" and (hard.losses(res.coef, res.intercept).max() > 1e-9
+                                or res.alpha.max() >= HARD_CAP * (1 - 1e-9)):
+        status = "not separable"
+    return BackendResult(res.coef, res.intercept, None, float(np.abs(res.coef).sum()), status,
+                         res.seconds, res.info)
