@@ -65,11 +65,11 @@ def _pair_distances(A: np.ndarray, B: np.ndarray, norm: str, limit: float) -> tu
                 D = diff.sum(axis=2)
             else:
                 D = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
-            ii, jj = np.nonzero(D <= limit)
+            ii, jj = np.nonzero(limit >= D)
             out_i.append(ii + r0)
             out_j.append(jj + c0)
             out_d.append(D[ii, jj])
-    cat = lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dtype=dt)  # noqa: E731
+    cat = lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dtype=dt)
     return cat(out_i, np.int64), cat(out_j, np.int64), cat(out_d, np.float64)
 
 
@@ -175,6 +175,8 @@ def robust_error_bound(X: Any, y: Any, max_epsilon: float, norm: Any = "inf") ->
     """The bound of the module docstring for the samples ``X`` with labels ``y`` (any class labels,
     at least two classes) against ``||delta||_norm <= eps``, for every ``eps <= max_epsilon``."""
     X = check_features(X)
+    if hasattr(X, "toarray"):                  # the distances are computed on dense blocks
+        X = np.asarray(X.toarray(), dtype=float)
     y = np.asarray(y).reshape(-1)
     if y.shape[0] != X.shape[0]:
         raise DataError(f"X has {X.shape[0]} samples but y has {y.shape[0]} labels: they must match")
@@ -197,3 +199,23 @@ def robust_error_bound(X: Any, y: Any, max_epsilon: float, norm: Any = "inf") ->
         order = np.argsort(dist, kind="stable")
         parts.append(ConflictPairs(left, right, i[order], j[order], dist[order]))
     return RobustErrorBound(X.shape[0], norm, classes, parts, max_eps, exact=len(classes) == 2)
+
+
+def bound_report(task: Any, epsilons: Any, norm: Any = "inf", split: str = "train") -> dict:
+    """The bound on a task's ``split`` at each radius, with the whole step curve up to the largest
+    (what ``robustcvx bound --json`` prints): ``data``, ``split``, ``norm``, ``n``, ``exact``,
+    ``results`` (:meth:`RobustErrorBound.results`) and ``curve`` (``epsilon``, ``min_robust_error``:
+    the value on ``[epsilon[k], epsilon[k + 1])``)."""
+    eps = check_epsilons(epsilons)
+    if split == "test":
+        if task.X_test is None:
+            raise DataError(f"{task.name} has no test split: use --split train")
+        X, y = task.X_test, task.y_test
+    else:
+        X, y = task.X_train, task.y_train
+    b = robust_error_bound(X, y, float(eps.max()), norm)
+    r, v = b.curve()
+    return {"data": task.name, "split": split, "norm": b.norm, "n": b.n, "exact": b.exact,
+            "classes": [int(c) if float(c).is_integer() else float(c) for c in b.classes],
+            "results": b.results(eps),
+            "curve": {"epsilon": r.tolist(), "min_robust_error": v.tolist()}}

@@ -63,7 +63,8 @@ def budget_form(threat: Any) -> str:
     an OptionError when the threat has none (the l_2 ball: ``psi`` is not piecewise linear)."""
     form = threat.with_epsilon(1.0).lp_slack if threat.uniform else None
     if form not in ("shared", "budget"):
-        raise OptionError(f"no piecewise-linear path for the {describe_threat(threat)} threat")
+        raise OptionError(f"the {describe_threat(threat)} threat has no finite exact path (its budget problem "
+                          "is curved, not piecewise linear): solve a grid of radii with 'robustcvx solve'")
     return form
 
 

@@ -252,22 +252,27 @@ def _edge_line(candidates: list, a: tuple, b: tuple) -> Any:
 # --------------------------------------------------------------------------- entry point
 def path_problem(problem: Any, y: Any = None, norm: Any = "inf", sample_weight: Any = None) -> RobustHingeProblem:
     """The problem whose path is asked for (radius 0), checked: a uniform polyhedral threat, no regulariser."""
-    from .budget_lp import budget_form
-
     if isinstance(problem, RobustHingeProblem):
         base = problem.with_epsilon(0.0)
         threat = problem.threat
     else:
         base = RobustHingeProblem(problem, y, 0.0, norm, sample_weight=sample_weight)
         threat = base.threat
+    check_path_threat(threat)
+    if base.l1 > 0 or base.l2 > 0:
+        raise OptionError("the path is for the unregularised problem: drop l1 / l2 (or solve each radius)")
+    return base
+
+
+def check_path_threat(threat: Any) -> None:
+    """Raise one OptionError line when ``threat`` (a threat object) has no exact path."""
+    from .budget_lp import budget_form
+
     if not threat.uniform:
         raise OptionError(f"the {describe_threat(threat)} threat has no exact path: the rescaling w / (1 + eps "
                           "||w||) needs the same budget for every sample, and the box makes it differ per sample; "
                           "solve each radius with 'robustcvx solve --box' instead")
-    if base.l1 > 0 or base.l2 > 0:
-        raise OptionError("the path is for the unregularised problem: drop l1 / l2 (or solve each radius)")
     budget_form(threat.with_epsilon(1.0))      # one line for the l_2 ball
-    return base
 
 
 def robust_path(problem: Any, y: Any = None, *, norm: Any = "inf", sample_weight: Any = None,
