@@ -33,7 +33,7 @@ from .envelope import Envelope, envelope
 
 METHODS = ("auto", "homotopy", "sandwich")
 DUAL_SLACKS = (1e-12, 1e-10, 0.0)   # relative: the dual point of a certificate is taken a little inside
-INSIDE = (0.0, 1e-9, 1e-6)           # where verify_segments certifies, from each end into the interval
+INSIDE = (0.0, 1e-9, 1e-6, 1e-3)     # where verify_segments certifies, from each end into the interval
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,7 @@ class RobustPath:
         If the model is certified optimal (within the tolerance) at two radii, it is so at every
         radius in between: the dual points' mixture that is feasible there has exactly the value of
         the rescaled model (the algebra of the module docstring).  Each end is tried first, then
-        ``1e-9`` and ``1e-6`` of the interval's length inside it (:data:`INSIDE`: the dual points
+        ``1e-9``, ``1e-6`` and ``1e-3`` of the interval's length inside it (:data:`INSIDE`: the dual points
         are only as exact as the solver, and at a threshold the right one is feasible only up to
         rounding).  The zero model (``epsilon_to = inf``) is certified at its lower end only: its
         objective does not depend on the radius while ``V`` never decreases.  With zero loss the
