@@ -99,6 +99,7 @@ def test_segments_tile_the_radii_and_their_models_are_rescaled_budget_models(nor
         mid = 0.5 * (s.epsilon_from + hi)
         w, b = path.model(mid)
         np.testing.assert_allclose(w, s.coef / (1.0 - mid * s.budget), rtol=1e-12, atol=1e-15)
+        assert b == pytest.approx(s.intercept / (1.0 - mid * s.budget), rel=1e-12, abs=1e-15)
         assert path.value(mid) == pytest.approx(s.regular_loss / (1.0 - mid * s.budget), rel=1e-12)
 
 
