@@ -219,6 +219,17 @@ class RobustPath:
         out = np.array([float(certified_accuracy(self.model(e), X, y, e, self.threat)) for e in eps])
         return float(out[0]) if np.ndim(epsilon) == 0 else out
 
+    def certified_accuracy_by_segment(self, X: Any, y: Any, epsilons: Any) -> np.ndarray:
+        """Exact certified accuracy at each radius of ``epsilons`` (columns) of each segment's model
+        (rows, by increasing training radius).  Within a segment the robust optimum is the budget
+        model times ``1 / (1 - eps budget) > 0``, which changes no sign of a worst-case margin: the
+        certified accuracy is constant in the training radius on each segment."""
+        from ..certify import certified_accuracy
+
+        eps = check_epsilons(epsilons)
+        return np.array([np.atleast_1d(certified_accuracy((s.coef, s.intercept), X, y, eps, self.threat))
+                         for s in self.segments])
+
     def values(self, epsilons: Any) -> list[dict]:
         """For each radius: ``epsilon``, ``objective`` (recomputed on the data), ``envelope`` (``V``
         from the vertices), ``coef``, ``intercept``, ``verified``, ``gap``."""
