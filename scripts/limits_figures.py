@@ -1,7 +1,7 @@
 """The figures of results/limits/ (issue 13): the exact robust path, and the best robust error any
 classifier can reach beside the exact robust-hinge optimum and the SGD / PGD-trained models.
 
-    python scripts/limits_figures.py --data mnist-sample:0,1 --name mnist-0-1
+    python scripts/limits_figures.py --data mnist-sample:0,1 --data-dir /work/shared/data/mnist-t10k --name mnist-0-1
     python scripts/limits_figures.py --data idx:/usr/share/datasets/fashion-mnist:0,1 --name fashion-0-1 \
         --epochs 20 --pgd-epochs 3 --baseline-radii 0.1,0.2,0.3
 
@@ -69,6 +69,7 @@ def limits_figure(path, name, X, y, epochs, out, pgd_epochs, radii):
     bound = robust_error_bound(X, y, PLOT_EPS, "inf")
     r, v = bound.curve()
     bound_seconds = time.perf_counter() - t0
+    print(f"bound: {bound_seconds:.1f} s, {r.size} steps", flush=True)
     grid = np.linspace(0, PLOT_EPS, 209)
     exact = np.array([1.0 - certified_accuracy(path.model(e), X, y, e, "inf") for e in grid])
     base = {}
@@ -80,6 +81,7 @@ def limits_figure(path, name, X, y, epochs, out, pgd_epochs, radii):
                                                 threads=1))
             errs.append(1.0 - certified_accuracy((res.coef, res.intercept), X, y, e, "inf"))
         base[opt] = errs
+        print(f"{opt}: robust training errors {errs}", flush=True)
     fig = new_figure((7.5, 4.6))
     ax = fig.subplots()
     ax.step(np.append(r, PLOT_EPS), np.append(v, v[-1]), where="post", color="#d62728", lw=2,
@@ -105,18 +107,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", required=True)
     ap.add_argument("--name", required=True)
+    ap.add_argument("--data-dir", default=None, help="where datasets are looked for (as in robustcvx solve)")
     ap.add_argument("--epochs", type=int, default=100, help="SGD epochs (default 100)")
     ap.add_argument("--pgd-epochs", type=int, default=None, help="PGD epochs (default: --epochs)")
     ap.add_argument("--baseline-radii", default=",".join(map(str, BASELINE_RADII)))
     ap.add_argument("--out", default="results/limits")
     args = ap.parse_args()
     out = ensure_dir(args.out)
-    task = load_task(args.data)
+    task = load_task(args.data, data_dir=args.data_dir)
     path = robust_path(task.X_train, task.y_train, norm="inf")
     record = {"data": task.name, "n_train": task.n, "n_test": task.n_test, "breakpoints": path.n_breakpoints,
               "path_seconds": path.seconds, "path_method": path.method}
     print(record, flush=True)
     record["path"] = path_figure(path, args.name, task.X_test, task.y_test, out)
+    print("path figure written", flush=True)
     radii = tuple(float(e) for e in args.baseline_radii.split(","))
     pgd_epochs = args.epochs if args.pgd_epochs is None else args.pgd_epochs
     record["limits"] = limits_figure(path, args.name, task.X_train, task.y_train, args.epochs, out, pgd_epochs, radii)

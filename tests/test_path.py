@@ -177,3 +177,19 @@ def test_cli_path_json_values_equal_direct_solves(tmp_path, capsys):
     assert len(err) == 1 and "l_2" in err[0]
     assert main(["path", "--data", f"npz:{data}", "--box", "0,1"]) == 2
     assert "box" in capsys.readouterr().err
+
+
+def test_certified_accuracy_is_constant_on_each_segment():
+    X, y = noisy(9)
+    path = robust_path(X, y, norm="inf")
+    rng = np.random.default_rng(2)
+    Xt, yt = rng.normal(size=(60, 6)), np.where(rng.normal(size=60) > 0, 1.0, -1.0)
+    evals = [0.0, 0.05, 0.1]
+    table = path.certified_accuracy_by_segment(Xt, yt, evals)
+    assert table.shape == (len(path.segments), 3)
+    for row, s in zip(table, path.segments):
+        hi = s.epsilon_to if np.isfinite(s.epsilon_to) else s.epsilon_from + 1.0
+        for train_eps in (s.epsilon_from, 0.5 * (s.epsilon_from + hi)):     # two models of the segment
+            w, b = path.model(train_eps)
+            for k, e in enumerate(evals):
+                assert row[k] == np.mean(yt * (Xt @ w + b) - e * np.abs(w).sum() > 0)
