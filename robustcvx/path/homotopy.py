@@ -115,6 +115,7 @@ class Homotopy:
         self.n, self.d = Z.shape
         self.ZT = np.ascontiguousarray(Z.T)
         self.R = float(np.abs(Z).max(initial=0.0)) or 1.0
+        self.R_rows = np.abs(Z).max(axis=1, initial=0.0)        # max_j |z_ij| of each sample
 
     # ------------------------------------------------------------------ set up
     def start(self, s: float, A: list, sigma: dict, T: list, state: np.ndarray) -> None:
@@ -204,25 +205,48 @@ class Homotopy:
         models = self.result.models[first:]
         if everything or not models:
             return True
+        bound = self._window_bound(models)
+        st = self.state
+        free = self.where < 0
+        hinge = free & (st == P_STATE)
+        out = free & (st == Z_STATE)
+        # |margin_i(t) - m0_i| <= bound_i at every vertex t: the far samples need no margins
+        far = np.abs(m0 - 1.0) > WATCH_FACTOR * bound + KKT_TOL
+        cand = np.flatnonzero((hinge | out) & ~far)
         feats = np.unique(np.concatenate([a for a, _, _ in models]))
         W = np.zeros((feats.size, len(models)))
         for t, (a, w, _) in enumerate(models):
             W[np.searchsorted(feats, a), t] = w
         bs = np.array([b for _, _, b in models])
-        M = W.T @ self.ZT[feats] + bs[:, None] * self.y[None, :]          # margins at each vertex
-        st = self.state
-        free = self.where < 0
-        hinge = free & (st == P_STATE)
-        out = free & (st == Z_STATE)
-        bad = (hinge & (M.max(axis=0) > 1 + KKT_TOL)) | (out & (M.min(axis=0) < 1 - KKT_TOL))
+        M = W.T @ self.ZT[np.ix_(feats, cand)] + bs[:, None] * self.y[None, cand]   # margins at each vertex
+        bad = (hinge[cand] & (M.max(axis=0, initial=-math.inf) > 1 + KKT_TOL)) | \
+              (out[cand] & (M.min(axis=0, initial=math.inf) < 1 - KKT_TOL))
+        moved = np.abs(M - m0[None, cand]).max(axis=0, initial=0.0)
         if bad.any():
             self._restore(self.snapshot)
-            self.kappa = 2.0 * self.kappa + float(np.abs(M - m0[None, :]).max(initial=0.0))
+            self.kappa = 2.0 * self.kappa + float(moved.max(initial=0.0))
             self._open_window(everything=True)
             return False
-        self.move = np.abs(M - m0[None, :]).max(axis=0)
+        self.move = bound.copy()                 # an upper bound of the move of the far samples
+        self.move[cand] = moved
         self.kappa *= 0.5
         return True
+
+    def _window_bound(self, models: list) -> np.ndarray:
+        """``R_i L_w + L_b`` (a little more, for rounding): a bound of how far each sample's margin moved
+        from the window's start, ``L_w`` and ``L_b`` the l1 lengths of the path of ``w`` and of ``b``
+        through the window's vertices (``|z_i . (w - w')| <= max_j |z_ij| ||w - w'||_1``)."""
+        snap = self.snapshot
+        prev = np.zeros(self.d)
+        prev[snap["A"]] = snap["wA"]
+        prev_b, Lw, Lb = float(snap["b"]), 0.0, 0.0
+        for a, w, b in models:
+            cur = np.zeros(self.d)
+            cur[a] = w
+            Lw += float(np.abs(cur - prev).sum())
+            Lb += abs(b - prev_b)
+            prev, prev_b = cur, b
+        return (self.R_rows * Lw + Lb) * (1.0 + 1e-9) + 1e-12
 
     def _save(self) -> dict:
         r = self.result
