@@ -131,11 +131,12 @@ class RobustErrorBound:
                         "exact": self.exact})
         return out
 
-    def curve(self, max_steps: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    def curve(self, max_steps: int = 100_000) -> tuple[np.ndarray, np.ndarray]:
         """The exact step function on ``[0, max_epsilon]``: radii ``r_0 = 0 < r_1 < ...`` and values
         ``v_k`` on ``[r_k, r_{k+1})``; a radius is a conflict distance over two, found by bisection on
-        the sorted distances (at most ``max_steps`` steps are resolved; the others are merged and the
-        value listed is the one at the right end of the merged range)."""
+        the sorted distances (one matching per distance visited).  At most ``max_steps`` steps are
+        resolved; past that, the remaining ranges are merged: the value before a merged range's right
+        end is then the one at its left end, an understatement, so the curve stays a lower bound."""
         radii = np.unique(np.concatenate([p.distance for p in self.parts])) / 2.0 if self.parts else np.zeros(0)
         if radii.size == 0:
             return np.array([0.0]), np.array([0.0])

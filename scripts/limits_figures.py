@@ -14,6 +14,7 @@ and ``limits_NAME.json`` (every number in the figures).  The l_inf threat throug
 from __future__ import annotations
 
 import argparse
+import json
 import time
 
 import numpy as np
@@ -64,12 +65,16 @@ def path_figure(path, name, X_test, y_test, out):
             "eval_radii": list(EVAL_RADII)}
 
 
-def limits_figure(path, name, X, y, epochs, out, pgd_epochs, radii):
+def bound_curve(X, y):
     t0 = time.perf_counter()
     bound = robust_error_bound(X, y, PLOT_EPS, "inf")
     r, v = bound.curve()
-    bound_seconds = time.perf_counter() - t0
-    print(f"bound: {bound_seconds:.1f} s, {r.size} steps", flush=True)
+    seconds = time.perf_counter() - t0
+    print(f"bound: {seconds:.1f} s, {r.size} steps", flush=True)
+    return {"epsilon": r.tolist(), "min_robust_error": v.tolist(), "seconds": seconds, "exact": bound.exact}
+
+
+def limits_figure(path, name, X, y, epochs, out, pgd_epochs, radii):
     grid = np.linspace(0, PLOT_EPS, 209)
     exact = np.array([1.0 - certified_accuracy(path.model(e), X, y, e, "inf") for e in grid])
     base = {}
@@ -82,25 +87,34 @@ def limits_figure(path, name, X, y, epochs, out, pgd_epochs, radii):
             errs.append(1.0 - certified_accuracy((res.coef, res.intercept), X, y, e, "inf"))
         base[opt] = errs
         print(f"{opt}: robust training errors {errs}", flush=True)
+    record = {"n": len(y), "bound": bound_curve(X, y),
+              "exact_optimum": {"epsilon": grid.tolist(), "robust_error": exact.tolist()},
+              "baselines": {"epsilon": list(radii), "epochs": {"sgd": epochs, "pgd": pgd_epochs}, **base}}
+    plot_limits(record, name, out)
+    return record
+
+
+def plot_limits(record, name, out):
+    r, v = np.array(record["bound"]["epsilon"]), np.array(record["bound"]["min_robust_error"])
+    base = record["baselines"]
     fig = new_figure((7.5, 4.6))
     ax = fig.subplots()
     ax.step(np.append(r, PLOT_EPS), np.append(v, v[-1]), where="post", color="#d62728", lw=2,
             label="best possible, any classifier (exact matching bound)")
-    ax.plot(grid, exact, color="#1f77b4", lw=1.5, label="exact robust-hinge optimum (linear, certified)")
-    ax.plot(radii, base["sgd"], "s--", color="#2ca02c", label=f"SGD on the robust hinge ({epochs} epochs)")
-    ax.plot(radii, base["pgd"], "^--", color="#9467bd", label=f"PGD adversarial training ({pgd_epochs} epochs)")
+    ax.plot(record["exact_optimum"]["epsilon"], record["exact_optimum"]["robust_error"], color="#1f77b4", lw=1.5,
+            label="exact robust-hinge optimum (linear, certified)")
+    ax.plot(base["epsilon"], base["sgd"], "s--", color="#2ca02c",
+            label=f"SGD on the robust hinge ({base['epochs']['sgd']} epochs)")
+    ax.plot(base["epsilon"], base["pgd"], "^--", color="#9467bd",
+            label=f"PGD adversarial training ({base['epochs']['pgd']} epochs)")
     ax.set_xlabel("radius ε (l∞)")
     ax.set_ylabel("robust training error (exact, certified)")
-    ax.set_title(f"{name}: robust training error, {len(y)} samples")
+    ax.set_title(f"{name}: robust training error, {record['n']} samples")
     ax.set_xlim(0, PLOT_EPS)
     ax.set_ylim(-0.02, 1.02)
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
     savefig(fig, out / f"limits_{name}.png", dpi=120)
-    return {"bound": {"epsilon": r.tolist(), "min_robust_error": v.tolist(), "seconds": bound_seconds,
-                      "exact": bound.exact},
-            "exact_optimum": {"epsilon": grid.tolist(), "robust_error": exact.tolist()},
-            "baselines": {"epsilon": list(radii), "epochs": {"sgd": epochs, "pgd": pgd_epochs}, **base}}
 
 
 def main() -> None:
@@ -112,9 +126,18 @@ def main() -> None:
     ap.add_argument("--pgd-epochs", type=int, default=None, help="PGD epochs (default: --epochs)")
     ap.add_argument("--baseline-radii", default=",".join(map(str, BASELINE_RADII)))
     ap.add_argument("--out", default="results/limits")
+    ap.add_argument("--bound-only", action="store_true",
+                    help="recompute only the bound, keep the rest of limits_NAME.json, and redraw limits_NAME.png")
     args = ap.parse_args()
     out = ensure_dir(args.out)
     task = load_task(args.data, data_dir=args.data_dir)
+    if args.bound_only:
+        record = json.loads((out / f"limits_{args.name}.json").read_text())
+        record["limits"]["n"] = task.n
+        record["limits"]["bound"] = bound_curve(task.X_train, task.y_train)
+        plot_limits(record["limits"], args.name, out)
+        write_json(out / f"limits_{args.name}.json", record)
+        return
     path = robust_path(task.X_train, task.y_train, norm="inf")
     record = {"data": task.name, "n_train": task.n, "n_test": task.n_test, "breakpoints": path.n_breakpoints,
               "path_seconds": path.seconds, "path_method": path.method}
