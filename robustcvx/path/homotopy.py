@@ -38,6 +38,9 @@ tight multipliers in ``[0, c]``, ``|g_j| <= mu`` for every feature, the active s
 stops the homotopy with a reason, and the caller continues with warm-started solves
 (:mod:`.engine`).  The start is a solve of the budget LP at a small budget (:func:`crash`).
 The ``l_1`` threat's budget ``||w||_inf <= s`` has other sets and is left to :mod:`.sandwich`.
+
+(Longer than the package's usual ~400 lines: the steps, the watched windows and the checks all act on
+one mutable simplex state, and splitting them would spread that state over several modules.)
 """
 
 from __future__ import annotations
