@@ -17,7 +17,7 @@ import sys
 from .. import __version__
 from ..errors import InputTypeError, RobustCVXError, SolverError
 
-COMMANDS = ("solve", "certify", "compare", "reproduce", "bench", "sweep")
+COMMANDS = ("solve", "certify", "compare", "reproduce", "bench", "sweep", "path", "bound")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,657 @@
+r"""The parametric simplex of the budget problem with ``||w||_1 <= s`` (the path of the 1-norm SVM).
+
+The budget LP (:mod:`.budget_lp`) in its primal form, with ``Z = y * X`` and weights ``c``::
+
+    psi(s) = min sum_i c_i xi_i   s.t.  xi_i >= 1 - (z_i.w + y_i b),  xi >= 0,  ||w||_1 <= s.
+
+Inside an edge of ``psi`` the optimum is described by sets: the active features ``A``
+(``w_j != 0``, signs ``sigma_j``), the tight samples ``T`` (margin ``z_i.w + y_i b = 1``,
+``|T| = |A|``), the samples inside the hinge ``P`` (margin < 1, ``alpha_i = c_i``) and the others
+``Z`` (margin > 1, ``alpha_i = 0``).  With the square matrix (rows: the budget, then ``T``;
+columns: ``b``, then ``A``)::
+
+    M = [[0,   sigma_A^T],
+         [y_T, Z_{T,A}  ]]
+
+the model is ``M [b; w_A] = [s; 1]``, affine in ``s`` with direction ``M^{-1} e_0``, and the dual
+point ``M^T [-mu; alpha_T] = -[B; G_A]`` with ``G = sum_P c_i z_i``, ``B = sum_P c_i y_i`` is
+constant on the edge (``g = X^T (alpha y) = sigma_j mu`` on ``A``, ``sum alpha y = 0``); the loss
+is ``psi = sum_P c_i (1 - margin_i) = C_P - G.w - B b`` and ``psi'(s) = -mu``.
+
+Going up in ``s``, the edge ends where a primal variable reaches a bound (the primal ratio test):
+an active ``w_j`` reaches 0, or a sample outside ``T`` reaches margin 1.  There the dual moves
+(the dual ratio test): the leaving feature's ``|g_j|`` drops below ``mu``, or the arriving sample's
+``alpha_i`` leaves its bound, until a tight sample's ``alpha`` reaches a bound (it leaves ``T``), a
+feature's ``|g_j|`` reaches ``mu`` (it joins ``A`` with the sign of ``g_j``), the arriving sample
+crosses the whole hinge (from ``P`` to ``Z`` or back), or ``mu`` reaches 0 (``psi`` is flat and the
+path complete).  The path also ends when no sample is left inside the hinge (zero loss).
+
+**Cost.**  ``M^{-1}`` is updated in ``O(k^2)`` per step (:mod:`.inverse`, ``k = |A| + 1``).  Only
+samples near the margin are watched: from a reference point where every margin is computed, a
+margin moves by at most ``R ||w - w_ref||_1 + |b - b_ref|`` (``R = max |x_ij|``), so a sample
+whose reference margin is farther than that from 1 cannot reach it; the watched set is rebuilt
+before that bound reaches its size.  A step costs ``O(k^2 + |C| k + d |T|)`` for the watched set
+``C``, not ``O(n d)``.
+
+**Checks.**  Every recorded vertex is checked (the watched margins on the right side of 1, the
+tight multipliers in ``[0, c]``, ``|g_j| <= mu`` for every feature, the active signs); a failure
+stops the homotopy with a reason, and the caller continues with warm-started solves
+(:mod:`.engine`).  The start is a solve of the budget LP at a small budget (:func:`crash`).
+The ``l_1`` threat's budget ``||w||_inf <= s`` has other sets and is left to :mod:`.sandwich`.
+
+(Longer than the package's usual ~400 lines: the steps, the watched windows and the checks all act on
+one mutable simplex state, and splitting them would spread that state over several modules.)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .inverse import Inverse, SingularBasis
+
+P_STATE, Z_STATE, T_STATE = 1, 0, 2
+RATE_TOL = 1e-11        # relative: rates smaller than this do not move
+TIE = 1e-12             # relative: ratios this close are a tie (the largest rate wins: a stable pivot)
+KKT_TOL = 1e-8          # a recorded vertex must satisfy the optimality conditions this well
+MAX_STEPS_FACTOR = 40   # steps allowed per sample and feature before the homotopy gives up
+CHECKPOINT_EVERY = 256  # vertices between two saved state vectors (to rebuild any edge's dual)
+WINDOW = 32             # vertices between two checks of the unwatched samples (and exact margins, g)
+MIN_WATCHED = 256       # samples watched at least (the nearest to the margin)
+WATCH_FACTOR = 3.0      # watch the samples within this many times the last window's largest margin move
+
+
+class HomotopyStopped(RuntimeError):
+    """The homotopy could not continue (a singular basis or a failed check); the path so far is kept."""
+
+
+@dataclass
+class PieceDual:
+    """The dual point on one edge: ``alpha = c`` on ``P``, 0 on ``Z``, ``alpha_T`` on ``T``; the states
+    are those of checkpoint ``checkpoint`` changed by the recorded flips up to ``flips_end``."""
+
+    T: np.ndarray
+    alpha_T: np.ndarray
+    mu: float
+    alpha_sum: float
+    checkpoint: int
+    flips_end: int
+
+
+@dataclass
+class HomotopyResult:
+    budgets: list = field(default_factory=list)
+    losses: list = field(default_factory=list)       # psi at each vertex
+    models: list = field(default_factory=list)       # (A indices, w_A, b)
+    duals: list = field(default_factory=list)        # PieceDual of the edge *ending* at each vertex
+    checkpoints: list = field(default_factory=list)  # (state vector, position in flips)
+    flips: list = field(default_factory=list)        # (sample, new state), in order
+    steps: int = 0
+    refreshes: int = 0
+    rollbacks: int = 0
+    stopped: str = ""
+    end_dual: PieceDual | None = None                # the dual after the last vertex
+
+
+def _pick(room: np.ndarray, rate: np.ndarray, valid: np.ndarray) -> tuple[float, int]:
+    """The smallest ``max(room, 0) / rate`` over ``valid``; among near-ties the largest rate (a stable
+    pivot).  ``(inf, -1)`` when nothing is valid."""
+    ratios = np.full(rate.shape, math.inf)
+    np.divide(np.maximum(room, 0.0), rate, out=ratios, where=valid)
+    r = int(np.argmin(ratios)) if ratios.size else -1
+    if r < 0 or not ratios[r] < math.inf:
+        return math.inf, -1
+    low = float(ratios[r])
+    near = ratios <= low + TIE * (1.0 + low)
+    if np.count_nonzero(near) > 1:
+        r = int(np.argmax(np.where(near, rate, -math.inf)))
+    return float(ratios[r]), r
+
+
+class Homotopy:
+    """Follows the edges of ``psi`` upward from a start given by sets (see the module docstring)."""
+
+    def __init__(self, Z: np.ndarray, y: np.ndarray, c: np.ndarray):
+        self.Z, self.y, self.c = Z, y, c
+        self.n, self.d = Z.shape
+        self.ZT = np.ascontiguousarray(Z.T)
+        self.R = float(np.abs(Z).max(initial=0.0)) or 1.0
+        self.R_rows = np.abs(Z).max(axis=1, initial=0.0)        # max_j |z_ij| of each sample
+
+    # ------------------------------------------------------------------ set up
+    def start(self, s: float, A: list, sigma: dict, T: list, state: np.ndarray) -> None:
+        """Start at budget ``s`` from sets: ``state`` (n) in {P, Z, T}, ``T`` listed in order."""
+        self.s = float(s)
+        self.A = list(A)
+        self.inA = np.zeros(self.d, dtype=bool)
+        self.inA[self.A] = True
+        self.sig = np.array([sigma[j] for j in A], dtype=float)
+        self.T = list(T)
+        self.state = state.astype(np.int8).copy()
+        self.alpha = np.where(self.state == P_STATE, self.c, 0.0)
+        self._exact_aggregates()
+        self.ZTr = np.zeros((max(16, 2 * len(T)), self.d))
+        self.ZTr[:len(T)] = self.Z[T]
+        self.inv = Inverse(self._matrix())
+        x = self.inv.solve(np.concatenate(([self.s], np.ones(len(self.T)))))
+        self.b, self.wA = float(x[0]), x[1:].copy()
+        z = self.inv.solve_t(-np.concatenate(([self.B], self.G[self.A])))
+        self.mu = -float(z[0])
+        self.alpha[self.T] = z[1:]
+        self.g = self.G + self.alpha[self.T] @ self.ZTr[:len(self.T)]
+        self.result = HomotopyResult()
+        self.kappa = 0.0                          # added to every sample's watch distance after a failure
+        self.move = np.zeros(self.n)              # each sample's largest margin move in the last window
+        self._checkpoint()
+        self._open_window()
+        self._check("start")
+
+    def _exact_aggregates(self) -> None:
+        P = self.state == P_STATE
+        self.G = self.ZT[:, P] @ self.c[P]
+        self.B = float(self.y[P] @ self.c[P])
+        self.CP = math.fsum(self.c[P].tolist())
+
+    def _matrix(self) -> np.ndarray:
+        k = len(self.A) + 1
+        M = np.zeros((k, k))
+        M[0, 1:] = self.sig
+        if self.T:
+            M[1:, 0] = self.y[self.T]
+            M[1:, 1:] = self.Z[np.ix_(self.T, self.A)]
+        return M
+
+    # ------------------------------------------------------------------ watched samples, in windows
+    def _open_window(self, everything: bool = False) -> None:
+        """Exact margins of every sample; watch those within ``kappa`` of the margin (all of them when
+        ``everything``), and save the state to come back to if the window fails its check."""
+        m = self.wA @ self.ZT[self.A] + self.y * self.b if self.A else self.y * self.b
+        gap = np.abs(m - 1.0)
+        gap[self.state == T_STATE] = 0.0
+        if everything or self.n <= MIN_WATCHED:
+            C = np.arange(self.n)
+        else:
+            floor = min(self.n - 1, max(MIN_WATCHED, 2 * len(self.A)))
+            near = float(np.partition(gap, floor)[floor])
+            C = np.flatnonzero((gap <= near) | (gap <= WATCH_FACTOR * self.move + self.kappa))
+        self.C = C
+        self.where = np.full(self.n, -1, dtype=np.int64)
+        self.where[C] = np.arange(C.size)
+        k = len(self.A)
+        self._ZC = np.zeros((C.size, max(8, 2 * k)))
+        if k:
+            self._ZC[:, :k] = (self.ZT[self.A][:, C]).T
+        self.yC, self.mC = self.y[C], m[C]
+        self.window = (len(self.result.budgets), m, bool(everything))
+        self.snapshot = self._save()
+        self.result.refreshes += 1
+
+    @property
+    def ZC(self) -> np.ndarray:
+        """The watched samples' active features (a view of the preallocated block)."""
+        return self._ZC[:, :len(self.A)]
+
+    def _grow_cols(self, cols: int) -> None:
+        r, c = self._ZC.shape
+        if cols > c:
+            grown = np.zeros((r, max(cols, 2 * c)))
+            grown[:, :c] = self._ZC
+            self._ZC = grown
+
+    def _close_window(self) -> bool:
+        """Check every unwatched sample at every vertex of the window (its margin is linear between
+        vertices, so it stayed on its side of 1 iff it is on it at each vertex).  On failure the state
+        goes back to the window's start and the window is redone watching every sample."""
+        first, m0, everything = self.window
+        models = self.result.models[first:]
+        if everything or not models:
+            return True
+        bound = self._window_bound(models)
+        st = self.state
+        free = self.where < 0
+        hinge = free & (st == P_STATE)
+        out = free & (st == Z_STATE)
+        # |margin_i(t) - m0_i| <= bound_i at every vertex t: the far samples need no margins
+        far = np.abs(m0 - 1.0) > WATCH_FACTOR * bound + KKT_TOL
+        cand = np.flatnonzero((hinge | out) & ~far)
+        feats = np.unique(np.concatenate([a for a, _, _ in models]))
+        W = np.zeros((feats.size, len(models)))
+        for t, (a, w, _) in enumerate(models):
+            W[np.searchsorted(feats, a), t] = w
+        bs = np.array([b for _, _, b in models])
+        M = W.T @ self.ZT[np.ix_(feats, cand)] + bs[:, None] * self.y[None, cand]   # margins at each vertex
+        bad = (hinge[cand] & (M.max(axis=0, initial=-math.inf) > 1 + KKT_TOL)) | \
+              (out[cand] & (M.min(axis=0, initial=math.inf) < 1 - KKT_TOL))
+        moved = np.abs(M - m0[None, cand]).max(axis=0, initial=0.0)
+        if bad.any():
+            self._restore(self.snapshot)
+            self.kappa = 2.0 * self.kappa + float(moved.max(initial=0.0))
+            self._open_window(everything=True)
+            return False
+        self.move = bound.copy()                 # an upper bound of the move of the far samples
+        self.move[cand] = moved
+        self.kappa *= 0.5
+        return True
+
+    def _window_bound(self, models: list) -> np.ndarray:
+        """``R_i L_w + L_b`` (a little more, for rounding): a bound of how far each sample's margin moved
+        from the window's start, ``L_w`` and ``L_b`` the l1 lengths of the path of ``w`` and of ``b``
+        through the window's vertices (``|z_i . (w - w')| <= max_j |z_ij| ||w - w'||_1``)."""
+        snap = self.snapshot
+        prev = np.zeros(self.d)
+        prev[snap["A"]] = snap["wA"]
+        prev_b, Lw, Lb = float(snap["b"]), 0.0, 0.0
+        for a, w, b in models:
+            cur = np.zeros(self.d)
+            cur[a] = w
+            Lw += float(np.abs(cur - prev).sum())
+            Lb += abs(b - prev_b)
+            prev, prev_b = cur, b
+        return (self.R_rows * Lw + Lb) * (1.0 + 1e-9) + 1e-12
+
+    def _save(self) -> dict:
+        r = self.result
+        return {"s": self.s, "A": list(self.A), "inA": self.inA.copy(), "sig": self.sig.copy(),
+                "wA": self.wA.copy(), "b": self.b,
+                "T": list(self.T), "state": self.state.copy(), "alpha": self.alpha.copy(), "G": self.G.copy(),
+                "B": self.B, "CP": self.CP, "g": self.g.copy(), "mu": self.mu,
+                "inv": (self.inv.M.copy(), self.inv.N.copy(), self.inv.updates),
+                "ZTr": self.ZTr[:len(self.T)].copy(),
+                "lengths": (len(r.budgets), len(r.flips), len(r.checkpoints))}
+
+    def _restore(self, snap: dict) -> None:
+        for key in ("s", "A", "inA", "sig", "wA", "b", "T", "state", "alpha", "G", "B", "CP", "g", "mu"):
+            value = snap[key]
+            setattr(self, key, value.copy() if hasattr(value, "copy") else value)
+        M, N, updates = snap["inv"]
+        self.inv.M, self.inv.N, self.inv.updates = M.copy(), N.copy(), updates
+        self.ZTr = np.zeros((max(16, 2 * len(self.T)), self.d))
+        self.ZTr[:len(self.T)] = snap["ZTr"]
+        nv, nf, nc = snap["lengths"]
+        r = self.result
+        del r.budgets[nv:], r.losses[nv:], r.models[nv:], r.duals[nv:], r.flips[nf:], r.checkpoints[nc:]
+        r.rollbacks += 1
+
+    def _checkpoint(self) -> None:
+        self.result.checkpoints.append((self.state.copy(), len(self.result.flips)))
+
+    def _set_state(self, i: int, st: int) -> None:
+        """Move sample ``i`` to ``st``, keeping ``G``, ``B``, ``C_P`` and ``alpha`` in step."""
+        old = self.state[i]
+        if old == P_STATE:
+            self.G -= self.c[i] * self.ZT[:, i]
+            self.B -= self.c[i] * self.y[i]
+            self.CP -= self.c[i]
+        if st == P_STATE:
+            self.G += self.c[i] * self.ZT[:, i]
+            self.B += self.c[i] * self.y[i]
+            self.CP += self.c[i]
+        self.state[i] = st
+        if st != T_STATE:
+            self.alpha[i] = self.c[i] if st == P_STATE else 0.0
+        self.result.flips.append((int(i), int(st)))
+
+    def _alpha_sum(self) -> float:
+        return self.CP + (math.fsum(self.alpha[self.T].tolist()) if self.T else 0.0)
+
+    def _piece_dual(self) -> PieceDual:
+        T = np.asarray(self.T, dtype=np.int64)
+        return PieceDual(T, self.alpha[T].copy(), float(self.mu), self._alpha_sum(),
+                         len(self.result.checkpoints) - 1, len(self.result.flips))
+
+    # ------------------------------------------------------------------ checks
+    def _check(self, where: str) -> None:
+        """The optimality conditions at the current point (watched margins; every feature)."""
+        tol = KKT_TOL
+        st = self.state[self.C]
+        P, Zs = st == P_STATE, st == Z_STATE
+        bad = []
+        if P.any() and self.mC[P].max() > 1 + tol:
+            bad.append(f"a hinge sample has margin {self.mC[P].max():.12g}")
+        if Zs.any() and self.mC[Zs].min() < 1 - tol:
+            bad.append(f"a free sample has margin {self.mC[Zs].min():.12g}")
+        if self.T:
+            aT, cT = self.alpha[self.T], self.c[self.T]
+            if (aT < -tol * cT).any() or (aT > cT * (1 + tol)).any():
+                bad.append("a tight multiplier is outside [0, c]")
+        if np.abs(self.g).max(initial=0.0) > self.mu * (1 + tol) + tol * 1e-3:
+            bad.append("|g_j| exceeds mu")
+        if self.A and (self.sig * self.wA < -tol * (1.0 + np.abs(self.wA).max())).any():
+            bad.append("an active weight has the wrong sign")
+        if bad:
+            raise HomotopyStopped(f"{where}: " + "; ".join(bad))
+
+    # ------------------------------------------------------------------ the loop
+    def run(self, max_steps: int | None = None) -> HomotopyResult:
+        """Follow the path until ``psi`` is flat or the loss is zero; ``stopped`` says why it ended
+        early, if it did."""
+        limit = max_steps or MAX_STEPS_FACTOR * (self.n + self.d) + 100
+        res = self.result
+        try:
+            while res.steps < limit:
+                res.steps += 1
+                try:
+                    done = self._step()
+                except (HomotopyStopped, SingularBasis):
+                    if self.window[2]:
+                        raise                         # watching every sample: a real failure
+                    self._restore(self.snapshot)      # perhaps an unwatched sample: redo watching all
+                    self._open_window(everything=True)
+                    continue
+                if done and self._close_window():
+                    return res
+            res.stopped = f"more than {limit} steps"
+        except (HomotopyStopped, SingularBasis) as exc:
+            res.stopped = str(exc)
+        return res
+
+    def _step(self) -> bool:
+        """One primal step and the dual step after it; True when the path is complete."""
+        res = self.result
+        if len(res.budgets) - self.window[0] >= WINDOW and self._close_window():
+            self.g = self.G + self.alpha[self.T] @ self.ZTr[:len(self.T)] if self.T else self.G.copy()
+            self._open_window()                       # (a failed window was reopened watching all)
+        if self.mu <= 0.0:
+            res.end_dual = self._piece_dual()
+            return True
+        event = self._primal_step()
+        if self._zero_loss():
+            res.end_dual = self._zero_dual()
+            return True
+        if not self._dual_step(event):
+            res.end_dual = self._piece_dual()
+            return True
+        return False
+
+    def _zero_loss(self) -> bool:
+        P = self.state[self.C] == P_STATE
+        return self.CP <= 0.0 or (not (self.mC[P] < 1.0 - 1e-12).any()
+                                  and not ((self.state == P_STATE) & (self.where < 0)).any())
+
+    def _zero_dual(self) -> PieceDual:
+        """``alpha = 0`` beyond the last vertex (zero loss): every P and T sample goes to Z in the record."""
+        for t in [*self.T, *np.flatnonzero(self.state == P_STATE)]:
+            self.result.flips.append((int(t), Z_STATE))
+        return PieceDual(np.zeros(0, dtype=np.int64), np.zeros(0), 0.0, 0.0,
+                         len(self.result.checkpoints) - 1, len(self.result.flips))
+
+    # ------------------------------------------------------------------ the primal step
+    def _primal_step(self) -> tuple:
+        x = self.inv.N[:, 0]
+        db, dw = float(x[0]), x[1:]
+        dm = self.ZC @ dw + self.yC * db if self.A else self.yC * db
+        best, event = math.inf, None
+        if self.A:                                    # active weights reaching 0
+            rate = -self.sig * dw
+            ratio, r = _pick(self.sig * self.wA, rate, rate > RATE_TOL * (1.0 + float(np.abs(dw).max())))
+            if r >= 0:
+                best, event = ratio, ("feature", r)
+        tol = RATE_TOL * self.R * (1.0 + float(np.abs(x).max()))
+        st = self.state[self.C]                       # watched samples reaching the margin
+        toward = np.where(st == P_STATE, dm, np.where(st == Z_STATE, -dm, 0.0))
+        ratio, r = _pick(np.where(st == P_STATE, 1.0 - self.mC, self.mC - 1.0), toward, toward > tol)
+        if r >= 0 and (ratio < best or event is None):
+            best, event = ratio, ("sample", int(self.C[r]), r)
+        if event is None:
+            raise HomotopyStopped(f"the edge from s = {self.s:.6g} never ends although mu = {self.mu:.3g} > 0")
+        self._move(best, dw, db, dm)
+        if event[0] == "feature":
+            self.wA[event[1]] = 0.0
+        else:
+            self.mC[event[2]] = 1.0
+        if best > 0:
+            self._record_vertex()
+        return event
+
+    def _move(self, delta: float, dw: np.ndarray, db: float, dm: np.ndarray) -> None:
+        if delta <= 0:
+            return
+        self.s += delta
+        self.wA = self.wA + delta * dw
+        self.b += delta * db
+        self.mC = self.mC + delta * dm
+
+    def _record_vertex(self) -> None:
+        res = self.result
+        self._check(f"the vertex at s = {self.s:.12g}")
+        res.budgets.append(self.s)
+        loss = self.CP - float(self.G[self.A] @ self.wA) - self.B * self.b
+        res.losses.append(max(loss, 0.0))
+        res.models.append((np.asarray(self.A, dtype=np.int64), self.wA.copy(), float(self.b)))
+        res.duals.append(self._piece_dual())
+        if len(res.budgets) % CHECKPOINT_EVERY == 0:
+            self._exact_aggregates()
+            self._checkpoint()
+
+    # ------------------------------------------------------------------ the dual step
+    def _dual_step(self, event: tuple) -> bool:
+        """The dual ratio test after ``event``; False when ``mu`` reached 0 (the path is complete)."""
+        nT = len(self.T)
+        if event[0] == "sample":
+            i = event[1]
+            delta_i = -1.0 if self.state[i] == P_STATE else 1.0
+            q = np.concatenate(([self.y[i]], self.Z[i, self.A]))
+            dz = -delta_i * (q @ self.inv.N)
+        else:
+            pos = event[1]
+            dz = -self.sig[pos] * self.inv.N[pos + 1]
+        dmu, dalpha = -float(dz[0]), dz[1:]
+        dg = dalpha @ self.ZTr[:nT] if nT else np.zeros(self.d)
+        if event[0] == "sample":
+            dg = dg + delta_i * self.Z[event[1]]
+        theta, block = self._dual_ratio(dalpha, dmu, dg, event)
+        if nT:
+            self.alpha[self.T] += theta * dalpha
+        self.mu += theta * dmu
+        self.g = self.g + theta * dg
+        if event[0] == "sample":
+            self.alpha[event[1]] += theta * delta_i
+        if block[0] == "mu":
+            self.mu = 0.0
+            if event[0] == "sample":
+                self._join_T(event[1])
+                self.T.append(event[1])
+            return False
+        if event[0] == "sample":
+            self._after_sample(event[1], block)
+        else:
+            self._after_feature(event[1], block)
+        return True
+
+    def _dual_ratio(self, dalpha: np.ndarray, dmu: float, dg: np.ndarray, event: tuple) -> tuple:
+        cands = []
+        if self.T:
+            T = np.asarray(self.T)
+            aT, cT = self.alpha[T], self.c[T]
+            tol = RATE_TOL * float(np.abs(dalpha).max(initial=0.0))
+            ratio, r = _pick(np.where(dalpha < 0, aT, cT - aT), np.abs(dalpha), np.abs(dalpha) > tol)
+            if r >= 0:
+                cands.append((ratio, ("tight", r, Z_STATE if dalpha[r] < 0 else P_STATE), abs(float(dalpha[r]))))
+        if event[0] == "sample":
+            cands.append((float(self.c[event[1]]), ("cross",), 1.0))
+        outside = ~self.inA
+        if event[0] == "feature":
+            outside[self.A[event[1]]] = True
+        gscale = RATE_TOL * (abs(dmu) + float(np.abs(dg).max(initial=0.0)) + 1e-300)
+        for sign in (1.0, -1.0):                      # |g_j| reaching mu from inside
+            rate = sign * dg - dmu
+            ratio, r = _pick(self.mu - sign * self.g, rate, outside & (rate > gscale))
+            if r >= 0:
+                cands.append((ratio, ("feature", r, sign), float(rate[r])))
+        if dmu < -gscale:
+            cands.append((max(self.mu, 0.0) / -dmu, ("mu",), 1.0))
+        if not cands:
+            raise HomotopyStopped(f"dual ray at s = {self.s:.12g}: the LP would be unbounded")
+        low = min(c[0] for c in cands)
+        near = [c for c in cands if c[0] <= low + TIE * (1.0 + low)]
+        theta, block, _ = max(near, key=lambda c: c[2])
+        return theta, block
+
+    # ------------------------------------------------------------------ the pivots
+    def _join_T(self, i: int) -> None:
+        """Sample ``i`` (in P or Z) becomes tight; its alpha has already moved."""
+        if self.state[i] == P_STATE:
+            self.G -= self.c[i] * self.ZT[:, i]
+            self.B -= self.c[i] * self.y[i]
+            self.CP -= self.c[i]
+        self.state[i] = T_STATE
+        self.result.flips.append((int(i), T_STATE))
+
+    def _ensure_rows(self, k: int) -> None:
+        if self.ZTr.shape[0] < k:
+            grown = np.zeros((2 * k, self.d))
+            grown[:self.ZTr.shape[0]] = self.ZTr
+            self.ZTr = grown
+
+    def _watch(self, t: int) -> None:
+        """A sample leaving ``T`` sits on the margin (tight samples are always watched)."""
+        pos = self.where[t]
+        if pos < 0:
+            raise HomotopyStopped(f"tight sample {t} was not watched")
+        self.mC[pos] = 1.0
+
+    def _after_sample(self, i: int, block: tuple) -> None:
+        if block[0] == "cross":                       # passed through the hinge: P <-> Z
+            self._set_state(i, Z_STATE if self.state[i] == P_STATE else P_STATE)
+            return
+        row = np.concatenate(([self.y[i]], self.Z[i, self.A]))
+        if block[0] == "tight":                       # T sample t leaves; i takes its row
+            pos = block[1]
+            t = self.T[pos]
+            self.inv.replace_row(pos + 1, row)
+            self._join_T(i)
+            self.T[pos] = i
+            self.ZTr[pos] = self.Z[i]
+            self._set_state(t, block[2])
+            self._watch(t)
+        else:                                         # feature j joins A with the sign of g_j
+            j, sign = block[1], block[2]
+            col = np.concatenate(([sign], self.Z[self.T, j]))
+            self.inv.border(row, col, float(self.Z[i, j]))
+            self._join_T(i)
+            self._add_feature(j, sign)
+            self._ensure_rows(len(self.T) + 1)
+            self.ZTr[len(self.T)] = self.Z[i]
+            self.T.append(i)
+
+    def _add_feature(self, j: int, sign: float) -> None:
+        self.A.append(j)
+        self.inA[j] = True
+        self.sig = np.append(self.sig, sign)
+        self.wA = np.append(self.wA, 0.0)
+        self._grow_cols(len(self.A))
+        self._ZC[:, len(self.A) - 1] = self.ZT[j, self.C]
+
+    def _after_feature(self, pos: int, block: tuple) -> None:
+        if block[0] == "tight":                       # a T sample leaves with the feature
+            tpos = block[1]
+            t = self.T[tpos]
+            self.inv.delete(tpos + 1, pos + 1)
+            del self.T[tpos]
+            self.ZTr[tpos:len(self.T)] = self.ZTr[tpos + 1:len(self.T) + 1]
+            self._set_state(t, block[2])
+            self.inA[self.A[pos]] = False
+            del self.A[pos]
+            self.sig = np.delete(self.sig, pos)
+            self.wA = np.delete(self.wA, pos)
+            k = len(self.A)
+            self._ZC[:, pos:k] = self._ZC[:, pos + 1:k + 1]
+            self._watch(t)
+        else:                                         # another feature (or j with the other sign) replaces j
+            j2, sign = block[1], block[2]
+            col = np.concatenate(([sign], self.Z[self.T, j2]))
+            self.inv.replace_col(pos + 1, col)
+            self.inA[self.A[pos]] = False
+            self.inA[j2] = True
+            self.A[pos] = j2
+            self.sig[pos] = sign
+            self.wA[pos] = 0.0
+            self._ZC[:, pos] = self.ZT[j2, self.C]
+
+
+# --------------------------------------------------------------------------- start and read-back
+def crash(Z: np.ndarray, y: np.ndarray, c: np.ndarray, w: np.ndarray, b: float, alpha: np.ndarray,
+          tol: float = 1e-9) -> tuple[list, dict, list, np.ndarray]:
+    """The sets ``(A, sigma, T, state)`` of a solver's optimum ``(w, b, alpha)`` inside an edge.
+
+    ``A`` is the support of ``w``; ``T`` the samples whose ``alpha`` is strictly inside ``(0, c)``,
+    completed (when the solver's vertex is degenerate) by samples on the margin that keep ``M``
+    nonsingular; the other samples are in ``P`` (``alpha = c``) or ``Z`` (``alpha = 0``).
+    Raises :class:`HomotopyStopped` when the point does not describe one edge.
+    """
+    top = float(np.abs(w).max(initial=0.0))
+    A = [int(j) for j in np.flatnonzero(np.abs(w) > tol * top)] if top > 0 else []
+    if not A:
+        raise HomotopyStopped("the start has no active feature")
+    sigma = {j: float(np.sign(w[j])) for j in A}
+    margins = Z @ w + y * b
+    inner = (alpha > tol * c) & (alpha < c * (1 - tol))
+    state = np.where(alpha >= c * (1 - tol), P_STATE, Z_STATE).astype(np.int8)
+    T = [int(i) for i in np.flatnonzero(inner)]
+    if len(T) > len(A):
+        raise HomotopyStopped(f"the start is dual degenerate ({len(T)} free multipliers for {len(A)} features)")
+    rows = [np.concatenate(([0.0], [sigma[j] for j in A]))] + \
+        [np.concatenate(([y[i]], Z[i, A])) for i in T]
+    basis = _orthonormal(np.array(rows))
+    if basis.shape[0] < len(rows):
+        raise HomotopyStopped("the start's tight samples are linearly dependent")
+    on_margin = np.flatnonzero((np.abs(margins - 1.0) <= 1e3 * tol) & ~inner)
+    for i in on_margin[np.argsort(np.abs(margins[on_margin] - 1.0), kind="stable")]:
+        if len(T) == len(A):
+            break
+        r = np.concatenate(([y[i]], Z[i, A]))
+        res = r - basis.T @ (basis @ r)
+        if np.linalg.norm(res) > 1e-8 * max(1.0, np.linalg.norm(r)):
+            basis = np.vstack([basis, res / np.linalg.norm(res)])
+            T.append(int(i))
+    if len(T) == len(A) - 1:
+        i = _slide_to_margin(Z, y, A, sigma, T, w, b, margins, state)
+        T.append(i)
+    if len(T) != len(A):
+        raise HomotopyStopped(f"the start has {len(T)} tight samples for {len(A)} features")
+    state[T] = T_STATE
+    return A, sigma, T, state
+
+
+def _slide_to_margin(Z: np.ndarray, y: np.ndarray, A: list, sigma: dict, T: list, w: np.ndarray, b: float,
+                     margins: np.ndarray, state: np.ndarray) -> int:
+    """With one tight sample too few the optimum is not a vertex: along the one direction that keeps
+    the budget and the tight samples (the objective is constant along it, both ways being feasible
+    at an optimum) move to the nearest sample reaching the margin, which becomes tight."""
+    R = np.array([np.concatenate(([0.0], [sigma[j] for j in A]))] +
+                 [np.concatenate(([y[i]], Z[i, A])) for i in T])
+    v = np.linalg.svd(R)[2][-1]                        # null direction (db, dw_A)
+    dm = Z[:, A] @ v[1:] + y * v[0]
+    free = np.ones(Z.shape[0], dtype=bool)
+    free[T] = False
+    moving = free & (np.abs(dm) > 1e-12 * (1.0 + np.abs(v).max()))
+    if not moving.any():
+        raise HomotopyStopped("the start is degenerate: no sample moves along the free direction")
+    t = np.full(Z.shape[0], np.inf)
+    t[moving] = (1.0 - margins[moving]) / dm[moving]
+    i = int(np.argmin(np.abs(t)))
+    step = float(t[i])
+    wA = np.array([w[j] for j in A]) + step * v[1:]
+    if (np.array([sigma[j] for j in A]) * wA < 0).any():
+        raise HomotopyStopped("the start is degenerate: a weight changes sign along the free direction")
+    return i
+
+
+def _orthonormal(R: np.ndarray) -> np.ndarray:
+    """Orthonormal rows spanning the rows of ``R`` (dependent rows dropped)."""
+    q, r = np.linalg.qr(R.T)
+    keep = np.abs(np.diag(r)) > 1e-10 * max(1.0, float(np.abs(r).max(initial=0.0)))
+    return q[:, keep].T
+
+
+def piece_alpha(result: HomotopyResult, dual: PieceDual, c: np.ndarray) -> np.ndarray:
+    """The full dual point ``alpha`` of an edge, rebuilt from its checkpoint and the recorded flips."""
+    state, start = result.checkpoints[dual.checkpoint]
+    state = state.copy()
+    for i, st in result.flips[start:dual.flips_end]:
+        state[i] = st
+    alpha = np.where(state == P_STATE, c, 0.0)
+    alpha[dual.T] = np.clip(dual.alpha_T, 0.0, c[dual.T])
+    return alpha
