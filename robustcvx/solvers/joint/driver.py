@@ -93,7 +93,7 @@ def solve_joint(problem: Any, warm_start: object = None) -> JointResult:
                           f"of 2..{MAX_CLASSES} classes")
     timers = {"build": 0.0, "lp": 0.0, "price_rows": 0.0, "price_cols": 0.0}
     lp, how = _start(problem, warm_start, timers)
-    status, rounds, iters = "", 0, 0
+    status, rounds, iters, row_worst, col_worst = "", 0, 0, 0.0, 0.0
     for rounds in range(1, MAX_ROUNDS + 1):
         t0 = time.perf_counter()
         status = lp.run()
@@ -123,5 +123,6 @@ def solve_joint(problem: Any, warm_start: object = None) -> JointResult:
     state = JointState(lp, fingerprint(problem.X), problem.y, problem.weights, problem.K, problem.l1)
     info = {"start": how, "rounds": rounds, "simplex_iterations": iters, "rows": int(lp.row_i.size),
             "columns": int(lp.col_S.size), "samples": int((lp.xi_col >= 0).sum()),
-            "seconds": {k: round(v, 4) for k, v in timers.items()}}
+            "last_row_violation": row_worst, "last_reduced_cost": col_worst,
+            "timers": {k: round(v, 4) for k, v in timers.items()}}
     return JointResult(W, b, alpha, "optimal" if status == "Optimal" else status, state, info)

@@ -63,7 +63,7 @@ def price_rows(lp: JointLP, W: np.ndarray, b: np.ndarray, xi: np.ndarray, tol: f
     Z = lp.data.hinge_args(W, b)
     V = Z - xi[:, None]
     V[lp.in_rows] = -np.inf
-    i, k = np.nonzero(V > tol)
+    i, k = np.nonzero(tol < V)
     worst = float(V.max()) if V.size else 0.0
     if i.size > limit:
         keep = np.argsort(-V[i, k], kind="stable")[:limit]
