@@ -76,10 +76,12 @@ class JointData:
     # ------------------------------------------------------------------ blocks
     def dense(self, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
         """``X[rows][:, cols]`` as a dense float64 array."""
-        Xb = self.X[rows]
-        if cols is not None:
-            Xb = Xb[:, cols]
-        return Xb.toarray() if sp.issparse(Xb) else np.asarray(Xb, dtype=float)
+        X = self.X
+        if sp.issparse(X):
+            Xb = X[rows]
+            return (Xb if cols is None else Xb[:, cols]).toarray()
+        Xb = X[rows] if cols is None else X[np.ix_(rows, cols)]      # never the full rows first
+        return np.asarray(Xb, dtype=float)
 
     def coefficients(self, rows: np.ndarray, cols: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``(a+, a-)`` of the samples ``rows`` (positive label) on the features ``cols`` (dense)."""
