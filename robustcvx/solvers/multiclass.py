@@ -7,7 +7,9 @@ The same three steps as the binary :func:`robustcvx.solvers.solve`:
    LP.  Its multipliers ``lambda_ak``, spread over the samples (``alpha_ik = lambda_{y_i k} c_i /
    C_{y_i}``), are offered to the certificate: when ``W = 0`` is optimal (a radius or ``l2`` so large
    that no weight pays) it is proven without a solve.
-2. **A backend in a well-conditioned frame** (:mod:`robustcvx.frame`): the reference cvxpy model
+2. **A backend in a well-conditioned frame** (:mod:`robustcvx.frame`): first, for the LPs it takes, the
+   joint working-set solver (:mod:`robustcvx.solvers.joint`, name ``"fast"``, with warm starts); then, as
+   the fallback (and first for ``solver="highs"``/``"clarabel"``), the reference cvxpy model
    (:meth:`~robustcvx.problems.MulticlassHingeProblem.to_cvxpy`, explicit slacks) with HiGHS for LPs and
    Clarabel for every case (static regularisation ``1e-12``: its default ``1e-8`` caps the accuracy of
    the dual at the level the certificate needs); the answer is mapped back and certified on the original
@@ -128,6 +130,28 @@ def _attempt(problem: Any, framed: Any, frame: Any, name: str, variant: int) -> 
     return (W, b, alpha, cert, status), info
 
 
+def _attempt_joint(problem: Any, framed: Any, frame: Any, warm_start: object) -> tuple[tuple | None, dict, Any]:
+    """The joint working-set solver (:mod:`.joint`) on the framed problem, certified on the original one;
+    returns ``(result, info, warm state)``."""
+    from .joint import solve_joint
+
+    t0 = time.perf_counter()
+    try:
+        res = solve_joint(framed, warm_start=warm_start)
+    except Exception as exc:  # a backend failure must never reach the user as a traceback
+        return None, {"solver": "fast", "status": f"error: {type(exc).__name__}: {exc}"[:300],
+                      "verified": False, "seconds": time.perf_counter() - t0}, None
+    t1 = time.perf_counter()
+    W, b = frame.multi_from_frame(res.W, res.b)
+    W, b = _centred(problem, W, b)
+    cert = certify_multiclass(problem, W, b, res.alpha)
+    info = {"solver": "fast", "status": res.status, "verified": cert.verified, "gap": cert.gap,
+            "seconds": time.perf_counter() - t0, "certificate_seconds": time.perf_counter() - t1, **res.info}
+    if not cert.verified:
+        info["reason"] = cert.reason
+    return (W, b, res.alpha, cert, res.status), info, res.state
+
+
 # --------------------------------------------------------------------------- 3. the tie-break
 def _max_margin(problem: Any, framed: Any, frame: Any, sol: Solution) -> Solution:
     t0 = time.perf_counter()
@@ -156,8 +180,10 @@ def _max_margin(problem: Any, framed: Any, frame: Any, sol: Solution) -> Solutio
 def solve_multiclass(problem: Any, solver: str = "auto", *, tie_break: str = "max-margin",
                      warm_start: object = None, strict: bool = False) -> Solution:
     """Solve and certify a multiclass problem (module docstring); the arguments mean what they mean for
-    :func:`robustcvx.solvers.solve` (``warm_start`` is accepted and unused: the reference backends start
-    cold)."""
+    :func:`robustcvx.solvers.solve` (``warm_start``: a previous ``Solution`` of the joint solver, reused when
+    its data is the same; the reference backends start cold)."""
+    from .joint import supports as joint_supports
+
     t0 = time.perf_counter()
     const = _constant_solution(problem, t0)
     if const is not None:
@@ -166,7 +192,13 @@ def solve_multiclass(problem: Any, solver: str = "auto", *, tie_break: str = "ma
     framed = frame.problem(problem)
     attempts: list[dict] = []
     best: tuple | None = None
-    for name, variant in _backends(framed, solver):
+    state = None
+    if solver.lower() in ("auto", "fast") and joint_supports(framed):
+        out, info, state = _attempt_joint(problem, framed, frame, warm_start)
+        attempts.append(info)
+        if out is not None:
+            best = (*out, "fast")
+    for name, variant in ([] if best is not None and best[3].verified else _backends(framed, solver)):
         out, info = _attempt(problem, framed, frame, name, variant)
         attempts.append(info)
         if out is None:
@@ -181,7 +213,8 @@ def solve_multiclass(problem: Any, solver: str = "auto", *, tie_break: str = "ma
         raise SolverError("every solver failed: " + "; ".join(a["status"] for a in attempts))
     W, b, alpha, cert, status, name = best
     sol = Solution(W, b, cert.primal, alpha if alpha is not None else np.zeros((problem.n, problem.K)), cert,
-                   name, status, time.perf_counter() - t0, attempts, None, info={"frame": frame.describe()})
+                   name, status, time.perf_counter() - t0, attempts, None, warm_state=state,
+                   info={"frame": frame.describe()})
     if not cert.verified:
         if strict:
             raise SolverError("no solver produced a verified optimum: " + cert.reason)
@@ -189,4 +222,5 @@ def solve_multiclass(problem: Any, solver: str = "auto", *, tie_break: str = "ma
     if cert.degenerate and tie_break == "max-margin":
         sol = _max_margin(problem, framed, frame, sol)
         sol.seconds = time.perf_counter() - t0
+        sol.warm_state = state
     return sol
