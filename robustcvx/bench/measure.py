@@ -30,39 +30,48 @@ def problem_for(workload: Workload, task: Any):
     return RobustHingeProblem(task.X_train, task.y_train, **workload.problem_kwargs())
 
 
-def _run_child(cmd: list[str], env: dict, timeout: float) -> tuple[int, str, str, float]:
-    """Run ``cmd``; ``(returncode, stdout, stderr, peak resident memory in MB)``, the peak from the
-    kernel's accounting of that one child (``wait4``)."""
-    import tempfile
-    import threading
+#: runs ``python -m robustcvx ARGS`` and, at exit, writes the process's own peak resident set
+#: (``VmHWM``: the high-water mark of its address space since ``exec``) to the file in argv[1].
+#: The kernel's ``ru_maxrss`` is no use here: it keeps the parent's size from ``fork``/``exec``.
+_PEAK_WRAPPER = (
+    "import runpy, sys\n"
+    "out = sys.argv.pop(1)\n"
+    "sys.argv[0] = 'robustcvx'\n"
+    "try:\n"
+    "    runpy.run_module('robustcvx', run_name='__main__', alter_sys=True)\n"
+    "finally:\n"
+    "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')]\n"
+    "    open(out, 'w').write(hwm[0].split()[1] if hwm else '')\n"
+)
 
-    with tempfile.TemporaryFile("w+") as fo, tempfile.TemporaryFile("w+") as fe:
-        proc = subprocess.Popen(cmd, stdout=fo, stderr=fe, text=True, env=env)
-        timer = threading.Timer(timeout, proc.kill)
-        timer.start()
+
+def _run_child(args: list[str], env: dict, timeout: float) -> tuple[int, str, str, float | None]:
+    """Run ``python -m robustcvx ARGS``; ``(returncode, stdout, stderr, peak resident memory in MB
+    or None where /proc is absent)``."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        peak_file = Path(tmp) / "peak"
+        cmd = [sys.executable, "-c", _PEAK_WRAPPER, str(peak_file), *args]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        fo.seek(0)
-        fe.seek(0)
-        return proc.returncode, fo.read(), fe.read(), usage.ru_maxrss / 1024.0   # Linux: kB
+            peak = float(peak_file.read_text()) / 1024.0          # kB
+        except (OSError, ValueError):
+            peak = None
+    return proc.returncode, proc.stdout, proc.stderr, peak
 
 
 def time_cli(workload: Workload, timeout: float = 900.0) -> dict[str, Any]:
-    """Wall time and peak memory of the whole ``python -m robustcvx solve ... --json`` process."""
+    """Wall time and peak memory of the whole ``python -m robustcvx solve ... --json`` process (run
+    through :data:`_PEAK_WRAPPER`, which adds only the read of its own peak at exit)."""
     repo = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (repo, os.environ.get("PYTHONPATH", "")) if p)}
-    cmd = [sys.executable, "-m", "robustcvx", *workload.cli_args()]
     t0 = time.perf_counter()
     try:
-        returncode, stdout, stderr, peak_mb = _run_child(cmd, env, timeout)
-    except OSError as exc:
+        returncode, stdout, stderr, peak_mb = _run_child(workload.cli_args(), env, timeout)
+    except (OSError, subprocess.TimeoutExpired) as exc:
         return {"seconds": None, "error": f"{type(exc).__name__}: {exc}"[:300]}
     seconds = time.perf_counter() - t0
-    if returncode < 0:
-        return {"seconds": None, "error": f"killed after {timeout:g} s (signal {-returncode})"}
     out: dict[str, Any] = {"seconds": seconds, "returncode": returncode, "peak_memory_mb": peak_mb}
     try:
         rec = json.loads(stdout.strip().splitlines()[-1]) if stdout.strip() else {}

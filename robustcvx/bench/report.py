@@ -84,7 +84,7 @@ def markdown(report: dict[str, Any]) -> str:
              "`train_baseline(problem, BaselineConfig(optimizer='sgd', epochs=100, lr=0.1, batch_size=100, "
              "device='cpu', threads=T))` training time on the same objective, `T` the faster of 1 and 2 torch "
              "threads in a short calibration run on that workload.  Peak memory: the largest resident set of "
-             "the solver's process (`cli` rows only, from the kernel's accounting of that process).", "",
+             "the solver's process (`cli` rows only: `VmHWM` of that process, read at its exit).", "",
              "| workload | n x d | mode | exact solver [s] | verified | peak memory [MB] "
              "| 100 SGD epochs [s] (threads) | ratio |",
              "| --- | --- | --- | ---: | :---: | ---: | ---: | ---: |"]
