@@ -102,7 +102,10 @@ def _print_summary(rec: dict, result) -> None:
         which = "returned the max-margin optimum" if rec["tie_break"] == "max-margin" else \
             "returned the solver's vertex (use --tie-break max-margin for a unique margin)"
         print(f"degenerate  yes: zero loss, every scaled separator is optimal; {which}")
-    tried = ", ".join(f"{a['solver']}:{'ok' if a.get('verified') else 'rejected'}" for a in rec["attempts"])
+    def outcome(a: dict) -> str:       # a step without a certificate of its own (a probe) shows its status
+        return str(a.get("status")) if a.get("verified") is None else ("ok" if a["verified"] else "rejected")
+
+    tried = ", ".join(f"{a['solver']}:{outcome(a)}" for a in rec["attempts"])
     print(f"solver      {rec['solver']} (status {rec['status']}), {rec['seconds']:.2f} s solve, "
           f"{rec['total_seconds']:.2f} s total; tried {tried}")
     if K > 2:
