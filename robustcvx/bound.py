@@ -50,6 +50,9 @@ def parse_bound_norm(norm: Any) -> str:
 
 def _pair_distances(A: np.ndarray, B: np.ndarray, norm: str, limit: float) -> tuple[np.ndarray, ...]:
     """``(i, j, d)`` for every pair ``(A[i], B[j])`` with ``||A[i] - B[j]||_p <= limit``, in blocks."""
+    from .threats import make_threat
+
+    threat = make_threat(0.0, norm)
     nA, nB, d = A.shape[0], B.shape[0], A.shape[1]
     rows = max(1, min(nA, BLOCK_PAIRS // max(1, nB * d)))
     cols = max(1, min(nB, BLOCK_PAIRS // max(1, rows * d)))
@@ -58,13 +61,7 @@ def _pair_distances(A: np.ndarray, B: np.ndarray, norm: str, limit: float) -> tu
         a = A[r0:r0 + rows]
         for c0 in range(0, nB, cols):
             b = B[c0:c0 + cols]
-            diff = np.abs(a[:, None, :] - b[None, :, :])
-            if norm == "inf":
-                D = diff.max(axis=2)
-            elif norm == "1":
-                D = diff.sum(axis=2)
-            else:
-                D = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+            D = threat.distances(a[:, None, :] - b[None, :, :])
             ii, jj = np.nonzero(limit >= D)
             out_i.append(ii + r0)
             out_j.append(jj + c0)

@@ -78,3 +78,16 @@ def test_problem_kind():
     assert RobustHingeProblem(X, y, 0.1, "2").kind == "SOCP"
     assert RobustHingeProblem(X, y, 0.0, "2").kind == "LP"
     assert RobustHingeProblem(X, y, 0.1, "inf", l2=1).kind == "QP"
+
+
+def test_threat_distances_are_the_threat_norm():
+    """``Threat.distances`` (used by the robust-error bound) is ``||diff||_p`` along the last axis;
+    the box keeps the l_inf distance."""
+    from robustcvx.threats import make_threat
+
+    diff = np.random.default_rng(0).normal(size=(3, 4, 6))
+    for norm, ord_ in (("inf", np.inf), ("2", 2), ("1", 1)):
+        got = make_threat(0.1, norm).distances(diff)
+        assert got.shape == (3, 4)
+        assert np.allclose(got, np.linalg.norm(diff, ord=ord_, axis=-1), rtol=1e-14, atol=0)
+    assert np.array_equal(make_threat(0.1, "inf", (0.0, 1.0)).distances(diff), np.abs(diff).max(axis=-1))

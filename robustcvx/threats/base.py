@@ -111,6 +111,11 @@ class Threat(ABC):
         for a norm ball)."""
 
     @abstractmethod
+    def distances(self, diff: np.ndarray) -> np.ndarray:
+        """``||diff||_p`` along the last axis: the size of a perturbation in the threat's norm (two
+        points conflict when this distance is at most ``2 epsilon``; the box does not change it)."""
+
+    @abstractmethod
     def penalties(self, w: np.ndarray, X: Any, y: np.ndarray) -> np.ndarray:
         """``pen_i(w) = max_{delta in Delta(x_i)} -y_i w . delta`` for every sample (length ``n``)."""
 

@@ -108,6 +108,9 @@ class LinfBallInBox(Threat):
     def dual_norm(self, w: np.ndarray) -> float:
         return float(np.abs(w).sum())
 
+    def distances(self, diff: np.ndarray) -> np.ndarray:
+        return np.abs(diff).max(axis=-1)
+
     def penalties(self, w: np.ndarray, X: Any, y: np.ndarray) -> np.ndarray:
         n = np.shape(y)[0]
         if self.epsilon == 0:

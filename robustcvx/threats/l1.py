@@ -23,6 +23,9 @@ class L1Ball(NormBall):
     def dual_norm(self, w: np.ndarray) -> float:
         return float(np.abs(w).max(initial=0.0))
 
+    def distances(self, diff: np.ndarray) -> np.ndarray:
+        return np.abs(diff).sum(axis=-1)
+
     def worst_delta(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         delta = np.zeros(X.shape)
         if not np.any(w):

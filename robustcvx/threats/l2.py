@@ -23,6 +23,9 @@ class L2Ball(NormBall):
     def dual_norm(self, w: np.ndarray) -> float:
         return fp.norm2(w)
 
+    def distances(self, diff: np.ndarray) -> np.ndarray:
+        return np.sqrt(np.einsum("...k,...k->...", diff, diff))
+
     def worst_delta(self, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         nw = fp.norm2(w)
         if nw == 0:

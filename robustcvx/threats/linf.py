@@ -22,6 +22,9 @@ class LinfBall(NormBall):
     def dual_norm(self, w: np.ndarray) -> float:
         return float(np.abs(w).sum())
 
+    def distances(self, diff: np.ndarray) -> np.ndarray:
+        return np.abs(diff).max(axis=-1)
+
     def interval_costs(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         full = np.full(X.shape, self.epsilon)
         return full, full
