@@ -19,7 +19,6 @@ constraints are the dual variables of :mod:`robustcvx.certificate` (``0 <= alpha
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +28,7 @@ from .. import fp
 from ..errors import DataError
 from ..threats import Threat, make_threat
 from ..validation import check_features, check_number, check_signed_labels
+from .common import ProblemBasics
 
 
 def check_sample_weight(sample_weight: Any, y: np.ndarray) -> np.ndarray | None:
@@ -50,7 +50,7 @@ def check_sample_weight(sample_weight: Any, y: np.ndarray) -> np.ndarray | None:
 
 
 @dataclass(frozen=True, eq=False)
-class RobustHingeProblem:
+class RobustHingeProblem(ProblemBasics):
     """Robust hinge training problem (see the module docstring for the math).
 
     ``epsilon`` may be a number (with ``norm`` in ``inf|2|1`` and ``box = (lo, hi)`` or None) or a
@@ -96,21 +96,6 @@ class RobustHingeProblem:
         return int(self.X.shape[1])
 
     @property
-    def weights(self) -> np.ndarray:
-        """``c_i`` (float64, summing to 1 up to rounding): the weight of sample ``i`` in the mean."""
-        if "weights" not in self._cache:
-            if self.sample_weight is None:
-                c = np.full(self.n, 1.0 / self.n)
-            else:
-                c = self.sample_weight / math.fsum(self.sample_weight.tolist())
-            self._cache["weights"] = c
-        return self._cache["weights"]
-
-    @property
-    def weighted(self) -> bool:
-        return self.sample_weight is not None
-
-    @property
     def dual_norm(self) -> str:
         """Name of the dual norm ``q`` used in the penalty (``"1"``, ``"2"`` or ``"inf"``)."""
         return self.threat.dual
@@ -119,22 +104,6 @@ class RobustHingeProblem:
     def uses_box(self) -> bool:
         """True when the box changes the problem (a box with ``epsilon = 0`` does not)."""
         return self.threat.active and not self.threat.uniform        # per-sample costs: the box
-
-    @property
-    def is_lp(self) -> bool:
-        """True when the problem is a linear program (no ``l2`` term and a polyhedral threat)."""
-        return self.l2 == 0 and self.threat.polyhedral
-
-    @property
-    def kind(self) -> str:
-        """``"LP"``, ``"SOCP"`` or ``"QP"`` (the class of convex program)."""
-        if self.threat.polyhedral:
-            return "QP" if self.l2 > 0 else "LP"
-        return "SOCP"
-
-    @property
-    def regularized(self) -> bool:
-        return self.l1 > 0 or self.l2 > 0
 
     def describe(self) -> dict[str, Any]:
         """JSON-safe parameters (no data)."""

@@ -21,7 +21,6 @@ the dual variables of :mod:`robustcvx.certificate.multiclass`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +31,7 @@ from ..errors import DataError
 from ..threats import Threat, make_threat
 from ..validation import check_features, check_number
 from .binary import check_sample_weight
+from .common import ProblemBasics
 
 
 def check_class_labels(y: Any, n: int, n_classes: int | None = None) -> tuple[np.ndarray, int]:
@@ -59,7 +59,7 @@ def check_class_labels(y: Any, n: int, n_classes: int | None = None) -> tuple[np
 
 
 @dataclass(frozen=True, eq=False)
-class MulticlassHingeProblem:
+class MulticlassHingeProblem(ProblemBasics):
     """Crammer--Singer robust hinge problem (see the module docstring for the math).
 
     ``y`` holds class indices ``0..K-1``; the threat is ``epsilon`` (a number, with ``norm``/``box``) or a
@@ -105,35 +105,6 @@ class MulticlassHingeProblem:
     @property
     def K(self) -> int:
         return int(self.n_classes)
-
-    @property
-    def weights(self) -> np.ndarray:
-        """``c_i`` (summing to 1 up to rounding)."""
-        if "weights" not in self._cache:
-            if self.sample_weight is None:
-                c = np.full(self.n, 1.0 / self.n)
-            else:
-                c = self.sample_weight / math.fsum(self.sample_weight.tolist())
-            self._cache["weights"] = c
-        return self._cache["weights"]
-
-    @property
-    def weighted(self) -> bool:
-        return self.sample_weight is not None
-
-    @property
-    def regularized(self) -> bool:
-        return self.l1 > 0 or self.l2 > 0
-
-    @property
-    def is_lp(self) -> bool:
-        return self.l2 == 0 and self.threat.polyhedral
-
-    @property
-    def kind(self) -> str:
-        if self.threat.polyhedral:
-            return "QP" if self.l2 > 0 else "LP"
-        return "SOCP"
 
     def class_rows(self, a: int) -> np.ndarray:
         """Indices of the samples of class ``a`` (cached)."""
@@ -250,7 +221,6 @@ class MulticlassHingeProblem:
         if self.l2 > 0:
             obj = obj + 0.5 * self.l2 * cp.sum_squares(W)
         return MulticlassCvxpyModel(cp.Problem(cp.Minimize(obj), cons), W, b, rows)
-
 
     def to_cvxpy_max_margin(self) -> MulticlassCvxpyModel:
         r"""Max-margin tie-break among the zero-loss models (a robustly separable problem, no regulariser).
