@@ -52,6 +52,17 @@ def check_writable(path: str | os.PathLike) -> Path:
     return target
 
 
+_interrupted = False
+
+
+def mark_interrupted() -> None:
+    """Record a Ctrl-C (the command line's SIGINT handler calls this before raising
+    ``KeyboardInterrupt``): an interrupt that lands where Python ignores exceptions (a weakref or
+    ``__del__`` callback) still stops the run at its next output, instead of being lost."""
+    global _interrupted
+    _interrupted = True
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds.
@@ -59,6 +70,8 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     On any failure (an exception, Ctrl-C) the temporary file is removed and ``path`` is left
     as it was; an ``OSError`` while writing (disk full, ...) becomes an :class:`OutputError`.
     """
+    if _interrupted:
+        raise KeyboardInterrupt
     target = check_writable(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix or ".tmp",

@@ -58,11 +58,27 @@ def main(argv: list[str] | None = None) -> int:
 
     Set ``ROBUSTCVX_DEBUG=1`` to get the traceback of an unexpected internal error.
     """
+    import signal
+    import threading
+
+    from ..io import mark_interrupted
+
+    def on_sigint(signum: int, frame: object) -> None:
+        mark_interrupted()
+        raise KeyboardInterrupt
+
+    own = threading.current_thread() is threading.main_thread() and \
+        signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if own:
+        signal.signal(signal.SIGINT, on_sigint)
     try:
         return _main(argv)
     except KeyboardInterrupt:
         _say("robustcvx: interrupted; no file was left half-written")
         return 130
+    finally:
+        if own:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _main(argv: list[str] | None) -> int:
