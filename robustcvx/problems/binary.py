@@ -86,15 +86,7 @@ class RobustHingeProblem(ProblemBasics):
 
     threat: Threat = field(init=False, repr=False, compare=False)
 
-    # ----------------------------------------------------------------- shape
-    @property
-    def n(self) -> int:
-        return int(self.X.shape[0])
-
-    @property
-    def d(self) -> int:
-        return int(self.X.shape[1])
-
+    # ----------------------------------------------------------------- shape (n, d: ProblemBasics)
     @property
     def dual_norm(self) -> str:
         """Name of the dual norm ``q`` used in the penalty (``"1"``, ``"2"`` or ``"inf"``)."""

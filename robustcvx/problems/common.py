@@ -9,7 +9,16 @@ import numpy as np
 
 
 class ProblemBasics:
-    """Mixin of the properties that only depend on the weights, the threat and the regularisers."""
+    """Mixin of the properties that only depend on the shape, the weights, the threat and the
+    regularisers."""
+
+    @property
+    def n(self) -> int:
+        return int(self.X.shape[0])
+
+    @property
+    def d(self) -> int:
+        return int(self.X.shape[1])
 
     @property
     def weights(self) -> np.ndarray:

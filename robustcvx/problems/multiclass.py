@@ -93,15 +93,7 @@ class MulticlassHingeProblem(ProblemBasics):
                            ("l2", check_number(self.l2, "l2")), ("sample_weight", sw)):
             object.__setattr__(self, key, value)
 
-    # ----------------------------------------------------------------- shape
-    @property
-    def n(self) -> int:
-        return int(self.X.shape[0])
-
-    @property
-    def d(self) -> int:
-        return int(self.X.shape[1])
-
+    # ----------------------------------------------------------------- shape (n, d: ProblemBasics)
     @property
     def K(self) -> int:
         return int(self.n_classes)

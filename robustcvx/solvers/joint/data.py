@@ -17,11 +17,12 @@ With ``v = w_a - w_k`` and ``c = b_a - b_k`` the hinge argument is ``z_ik = 1 - 
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+
+from ..held_data import HeldData
 
 BLOCK = 1 << 12       # rows per dense block
 
@@ -32,7 +33,7 @@ def kind_of(threat: Any) -> str | None:
     return threat.lp_slack
 
 
-class JointData:
+class JointData(HeldData):
     """The samples of a :class:`~robustcvx.problems.MulticlassHingeProblem` as the joint solver sees them.
 
     ``X`` is held through a weak reference (a warm-start state must not keep a large data set alive;
@@ -40,7 +41,7 @@ class JointData:
     """
 
     def __init__(self, problem: Any):
-        self._X = weakref.ref(problem.X)
+        self.hold(problem.X)
         self.y = problem.y
         self.c = problem.weights
         self.K = problem.K
@@ -51,27 +52,9 @@ class JointData:
 
     def rebind(self, problem: Any) -> None:
         """Use the data of ``problem`` (the same bytes, checked by the caller) and its threat and ``l1``."""
-        self._X = weakref.ref(problem.X)
+        self.hold(problem.X)
         self.threat, self.l1 = problem.threat, problem.l1
 
-    @property
-    def X(self) -> Any:
-        X = self._X()
-        if X is None:
-            raise RuntimeError("the data of this warm-start state no longer exists")
-        return X
-
-    @property
-    def n(self) -> int:
-        return int(self.y.shape[0])
-
-    @property
-    def d(self) -> int:
-        return int(self.X.shape[1])
-
-    @property
-    def eps(self) -> float:
-        return float(self.threat.epsilon)
 
     # ------------------------------------------------------------------ blocks
     def dense(self, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:

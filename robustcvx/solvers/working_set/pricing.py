@@ -18,10 +18,11 @@ large data set alive (every call has the problem, hence ``X``, alive while it ru
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 import numpy as np
+
+from ..held_data import HeldData
 
 INF = float("inf")
 CHUNK = 1 << 12         # rows per block in passes that form dense blocks over all features
@@ -36,12 +37,12 @@ def dense(block: Any) -> np.ndarray:
     return block.toarray() if is_sparse(block) else np.asarray(block, dtype=float)
 
 
-class SampleData:
+class SampleData(HeldData):
     """The data of one working-set solve: ``X`` (weakly held), ``y``, the sample caps ``c_i``
     (``alpha_i <= scale c_i``), the threat and ``l1``."""
 
     def __init__(self, X: Any, y: np.ndarray, caps: np.ndarray, threat: Any, l1: float):
-        self._X = weakref.ref(X)
+        self.hold(X)
         self.y, self.caps, self.threat, self.l1 = y, caps, threat, l1
         self._rows = np.zeros(0, dtype=np.int64)        # rows whose a+- are kept (see keep_coefficients)
         self._ap = self._am = np.zeros((0, int(X.shape[1])))
@@ -52,24 +53,6 @@ class SampleData:
         (a uniform threat, or none at all)."""
         return self.threat.uniform or not self.threat.active
 
-    @property
-    def eps(self) -> float:
-        return self.threat.epsilon
-
-    @property
-    def X(self) -> Any:
-        X = self._X()
-        if X is None:
-            raise RuntimeError("the data of this warm-start state no longer exists")
-        return X
-
-    @property
-    def n(self) -> int:
-        return int(self.X.shape[0])
-
-    @property
-    def d(self) -> int:
-        return int(self.X.shape[1])
 
     # ------------------------------------------------------------------ blocks
     def block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
