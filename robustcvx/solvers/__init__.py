@@ -33,7 +33,7 @@ from .max_margin import separable_first
 from .max_margin import tie_break as max_margin_tie_break
 from .quiet import native_stdout_silenced
 from .registry import BACKENDS, SOLVER_NAMES, candidates, parse_solver
-from .solution import BackendResult, Solution
+from .solution import BackendResult, Solution, zero_model_solution
 from .threads import one_blas_thread
 
 TIE_BREAKS = ("max-margin", "none")
@@ -82,10 +82,7 @@ def _zero_solution(problem: RobustHingeProblem, t0: float) -> Solution | None:
     cert = certify_solution(problem, w, b, alpha, repair=False)
     if not cert.verified:
         return None
-    att = {"solver": "zero-model", "status": "optimal", "verified": True, "gap": cert.gap,
-           "seconds": time.perf_counter() - t0}
-    return Solution(w, b, cert.primal, alpha, cert, "zero-model", "w = 0 is optimal", time.perf_counter() - t0,
-                    [att], None)
+    return zero_model_solution(w, b, alpha, cert, t0, "w = 0 is optimal")
 
 
 # --------------------------------------------------------------------------- 2. backends

@@ -32,7 +32,7 @@ from ..certificate.multiclass import certify_multiclass
 from ..errors import SolverError
 from ..frame import choose_frame
 from .quiet import native_stdout_silenced
-from .solution import Solution
+from .solution import Solution, zero_model_solution
 
 _TIGHT = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12, "tol_ktratio": 1e-10, "max_iter": 500}
 #: the settings tried in turn, each an attempt of its own; an interior-point solver's last digits depend on
@@ -76,10 +76,7 @@ def _constant_solution(problem: Any, t0: float) -> Solution | None:
     cert = certify_multiclass(problem, W, b, alpha, repair=False)
     if not cert.verified:
         return None
-    att = {"solver": "zero-model", "status": "optimal", "verified": True, "gap": cert.gap,
-           "seconds": time.perf_counter() - t0}
-    return Solution(W, b, cert.primal, alpha, cert, "zero-model", "W = 0 is optimal", time.perf_counter() - t0,
-                    [att], None)
+    return zero_model_solution(W, b, alpha, cert, t0, "W = 0 is optimal")
 
 
 # --------------------------------------------------------------------------- 2. backends

@@ -78,3 +78,13 @@ class Solution:
             "attempts": self.attempts,
             **({"frame": self.info["frame"]} if "frame" in self.info else {}),
         }
+
+
+def zero_model_solution(coef: Any, intercept: Any, alpha: np.ndarray, cert: Certificate, t0: float,
+                        status: str) -> Solution:
+    """The :class:`Solution` for a verified constant model (``coef = 0``), found without a backend."""
+    import time
+
+    seconds = time.perf_counter() - t0
+    att = {"solver": "zero-model", "status": "optimal", "verified": True, "gap": cert.gap, "seconds": seconds}
+    return Solution(coef, intercept, cert.primal, alpha, cert, "zero-model", status, seconds, [att], None)
