@@ -332,3 +332,26 @@ def test_certificate_to_dict_is_json_safe():
     assert set(d) >= {"primal", "primal_upper", "dual", "gap", "gap_tol", "verified", "degenerate", "method",
                       "reason"}
     assert all(v is None or not isinstance(v, float) or math.isfinite(v) for v in d.values())
+
+
+
+@pytest.mark.parametrize("shrink", [0.0, 1e-14])
+@pytest.mark.parametrize("norm", ["inf", "1", "2"])
+def test_a_dual_vertex_with_every_multiplier_at_a_bound_is_repaired(norm, shrink):
+    """At the radius where the zero model becomes optimal, alpha = c (every multiplier at its upper
+    bound) is the dual optimum, with its norm constraint ``||X^T(alpha y)||_* <= eps sum alpha``
+    active: rounding leaves it infeasible, and no multiplier lies strictly inside its bounds.
+    The repair shrinks the vertex first; the zero model is then verified, and its value (1) is
+    the optimum of an independent reference."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(6, 3))
+    y = np.array([1.0, 1.0, 1.0, -1.0, -1.0, -1.0])
+    c = np.full(6, 1 / 6)
+    dual_norm = {"inf": np.inf, "1": 1, "2": 2}[norm]
+    eps = float(np.linalg.norm(X.T @ (c * y), dual_norm)) * (1 - shrink)
+    p = RobustHingeProblem(X, y, eps, norm)
+    cert = certify_solution(p, np.zeros(3), 0.0, c.copy())
+    assert cert.verified, cert.reason
+    assert cert.dual <= cert.primal_upper
+    ref = reference_optimum(X, y, eps, norm)
+    assert abs(cert.primal - ref) <= 1e-7 * max(1.0, abs(ref))

@@ -12,6 +12,13 @@ margin that rounding cannot undo:
   with room;
 * the corrected point is clipped back into its bounds and handed to :func:`.dual.evaluate`, which
   proves (or refuses) the bound from scratch.  Nothing computed here needs to be exact.
+
+A vertex whose every ``alpha_i`` sits at a bound (``0`` or ``c_i``) leaves no room to move.  It is
+first shrunk to ``t alpha`` with ``t = 1 - SHRINK``: it stays in the box, the balance residual and
+the homogeneous parts of the dual constraints shrink with it, the value ``sum alpha - h*`` moves by
+about ``SHRINK sum alpha`` (``~1e-11``, far below the certificate's relative tolerance), and the
+positive ``alpha_i`` get room ``SHRINK alpha_i`` on both sides for the correction.  As for any
+repair, :func:`.dual.evaluate` proves the bound of the result from scratch.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from .centred import blocks
 from .dual import DualPoint
 
 MAX_ROWS = 4000        # beyond this many near-active constraints the repair is not attempted
+SHRINK = 2.0 ** -36    # the shrink of a dual vertex with no variable strictly inside its bounds
 
 
 def repair(problem: Any, point: DualPoint, band: float) -> tuple[np.ndarray | None, str]:
@@ -34,6 +42,11 @@ def repair(problem: Any, point: DualPoint, band: float) -> tuple[np.ndarray | No
         return None, f"{rows.m} near-active dual constraints: too many to repair"
     alpha, c_low = point.alpha, point.c_low
     room = np.minimum(alpha, c_low - alpha)
+    t = 1.0
+    if not (room > 0).any():                             # a vertex of the box: shrink it (docstring)
+        t = 1.0 - SHRINK
+        alpha = alpha * t
+        room = np.minimum(alpha, c_low - alpha)
     K = np.flatnonzero(room > 0)
     if K.size == 0:
         return None, "no dual variable strictly between its bounds to repair with"
@@ -49,13 +62,13 @@ def repair(problem: Any, point: DualPoint, band: float) -> tuple[np.ndarray | No
             blk -= problem.threat.cost_columns(Xraw, y[idx], rows.box_feature, rows.box_sign)
         A[pos, :m - 1] = blk
         A[pos, m - 1] = y[idx]
-    current = rows.U.T @ point.g - rows.eps_coef * point.alpha_sum
+    current = t * (rows.U.T @ point.g - rows.eps_coef * point.alpha_sum)
     if box_rows:
         caps = np.where(rows.box_sign > 0, point.dual_set.cap_plus[rows.box_feature],
                         point.dual_set.cap_minus[rows.box_feature])
         current = current - caps
     target = np.append(rows.rhs - rows.kappa, 0.0)
-    r = target - np.append(current, point.beta)
+    r = target - np.append(current, t * point.beta)
     # equilibrate every row by a power of two (data of size 1e300 must not overflow in A^T D A)
     mag = np.maximum(np.abs(A).max(axis=0, initial=0.0), np.abs(r))
     sc2 = np.exp2(-np.round(np.log2(np.where(mag > 0, mag, 1.0))))
