@@ -23,27 +23,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .certify import certified_accuracy
 from .errors import DataError
-from .fit import parse_multiclass
+from .fit import combined_sample_weight, parse_multiclass
 from .problems import MulticlassHingeProblem, RobustHingeProblem
 from .solvers import solve
 from .solvers.ovr import solve_ovr
-
-
-def combined_sample_weight(y: np.ndarray, sample_weight: Any = None, class_weight: Any = None) -> np.ndarray | None:
-    """``sample_weight * class_weight[y]`` (``None`` when both are absent or all weights are 1)."""
-    from sklearn.utils.class_weight import compute_sample_weight
-
-    if sample_weight is None and class_weight is None:
-        return None
-    s = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64).reshape(-1)
-    if s.shape[0] != len(y):
-        raise DataError(f"sample_weight has {s.shape[0]} entries but y has {len(y)}: give one per sample")
-    if class_weight is not None:
-        try:
-            s = s * compute_sample_weight(class_weight, y)
-        except ValueError as exc:
-            raise DataError(f"class_weight: {exc}") from None
-    return None if np.all(s == 1.0) else s
 
 
 class UnverifiedSolutionWarning(UserWarning):

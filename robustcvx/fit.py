@@ -13,7 +13,7 @@ import numpy as np
 
 from . import metrics
 from .certify import certified_accuracy
-from .errors import OptionError
+from .errors import DataError, OptionError
 from .problems import MulticlassHingeProblem, RobustHingeProblem
 from .solvers import Solution, solve
 
@@ -92,13 +92,28 @@ def parse_class_weight(text: Any, n_classes: int = 2) -> Any:
     return dict(zip(labels, weights))
 
 
+def combined_sample_weight(y: np.ndarray, sample_weight: Any = None, class_weight: Any = None) -> np.ndarray | None:
+    """``sample_weight * class_weight[y]`` (``None`` when both are absent or all weights are 1)."""
+    if sample_weight is None and class_weight is None:
+        return None
+    s = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+    if s.shape[0] != len(y):
+        raise DataError(f"sample_weight has {s.shape[0]} entries but y has {len(y)}: give one per sample")
+    if class_weight is not None:
+        from sklearn.utils.class_weight import compute_sample_weight  # only here: the CLI stays free of sklearn
+
+        try:
+            s = s * compute_sample_weight(class_weight, y)
+        except ValueError as exc:
+            raise DataError(f"class_weight: {exc}") from None
+    return None if np.all(s == 1.0) else s
+
+
 def fit_task(task: Any, epsilon: Any = 0.0, norm: Any = "inf", box: Any = None, l1: Any = 0.0, l2: Any = 0.0,
              solver: str = "auto", tie_break: str = "max-margin", warm_start: Any = None,
              class_weight: Any = None, multiclass: Any = None) -> TaskFit:
     """Solve the exact problem on the task's training split (``class_weight``: see :func:`parse_class_weight`;
     ``multiclass``: ``crammer-singer`` (default) or ``ovr`` for a multiclass task)."""
-    from .estimator import combined_sample_weight
-
     K = getattr(task, "n_classes", 2)
     cw = parse_class_weight(class_weight, K)
     weights = combined_sample_weight(task.y_train, None, cw)

@@ -7,7 +7,7 @@ the flat option names of the command line (``epochs``, ``attack_steps``, ``lr="0
 
 Class weights multiply the training samples' weights ``s_i`` (scikit-learn's ``LinearSVC``
 convention, the same helpers as the estimator and ``robustcvx solve``:
-:func:`robustcvx.fit.parse_class_weight`, :func:`robustcvx.estimator.combined_sample_weight`):
+:func:`robustcvx.fit.parse_class_weight`, :func:`robustcvx.fit.combined_sample_weight`):
 ``"balanced"`` gives class ``c`` the factor ``n / (K n_c)`` (``K`` classes); ``"a,b"`` or a mapping
 ``{-1: a, +1: b}`` gives the factors of the classes labelled -1 and +1 of a binary task, and
 ``"w_0,...,w_{K-1}"`` or ``{0: w_0, ...}`` those of the ``K`` classes of a multiclass task (in the
@@ -236,7 +236,7 @@ class CompareConfig:
     def sample_weight(self, y: np.ndarray, sample_weight: Any = None, n_classes: int = 2) -> np.ndarray | None:
         """The training weights ``s_i`` for labels ``y`` of a task with ``n_classes`` classes
         (``sample_weight`` times the class factor; ``None`` when every weight is 1)."""
-        from ..estimator import combined_sample_weight
+        from ..fit import combined_sample_weight
 
         return combined_sample_weight(y, sample_weight, class_weight_for(self.class_weight, n_classes))
 
