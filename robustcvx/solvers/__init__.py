@@ -29,6 +29,7 @@ from ..certificate import GAP_TOL, Certificate, certify_solution
 from ..errors import OptionError, SolverError
 from ..frame import Frame, choose_frame
 from ..problems import MulticlassHingeProblem, RobustHingeProblem
+from .conic.hard_margin import separable_first as conic_separable_first
 from .max_margin import separable_first
 from .max_margin import tie_break as max_margin_tie_break
 from .quiet import native_stdout_silenced
@@ -165,6 +166,8 @@ def _solve(problem: RobustHingeProblem | MulticlassHingeProblem, solver: str, ti
     framed = frame.problem(problem)
     if tie_break == "max-margin" and warm_start is None and solver in ("auto", "fast"):
         shortcut = separable_first(problem, framed, frame, t0)
+        if shortcut is None:                       # the same for penalties epsilon ||w||_2 (an SOCP)
+            shortcut = conic_separable_first(problem, framed, frame, t0)
         if shortcut is not None:
             return shortcut
     ws = _in_frame(warm_start, frame)

@@ -8,6 +8,7 @@ max-margin problems under any threat norm), registered as ``fast``.
 * :mod:`.driver`   -- starts, pricing on the full data, rounds (:func:`solve_conic`).
 """
 
+from . import hard_margin
 from .driver import ConicOptions, solve_conic, supports, supports_max_margin
 
-__all__ = ["ConicOptions", "solve_conic", "supports", "supports_max_margin"]
+__all__ = ["ConicOptions", "hard_margin", "solve_conic", "supports", "supports_max_margin"]
