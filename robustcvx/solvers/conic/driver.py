@@ -37,6 +37,7 @@ from ..threads import one_blas_thread
 from ..working_set.pricing import SampleData, most_violated, pick
 from ..working_set.state import previous
 from . import master
+from .ipm import TOL as IPM_TOL
 from .ipm import solve_ipm
 
 HARD_CAP = 1e4
@@ -53,6 +54,7 @@ class ConicOptions:
     max_features: int = 128        # features added per round
     seed_features: int = 64        # cold start with a feature threshold: first features
     tol: float = 1e-9              # pricing tolerance (hinges, dual constraints)
+    coarse_tol: float = 1e-6       # interior-point tolerance of the masters of a subsample level
     hard: bool = False             # max-margin: minimise the size t, alpha_i <= HARD_CAP
     rng_seed: int = 0
 
@@ -97,11 +99,11 @@ def _levels(n: int, opt: ConicOptions) -> list[int]:
     return out + [n]
 
 
-def _solve_master(data, S, P, F, l2, scale, hard, timers):
+def _solve_master(data, S, P, F, l2, scale, hard, timers, tol):
     t0 = time.perf_counter()
     prob, lay = master.build(data, S, P, F, l2, scale, hard)
     t1 = time.perf_counter()
-    res = solve_ipm(prob)
+    res = solve_ipm(prob, tol=tol)
     timers["build"] += t1 - t0
     timers["ipm"] += time.perf_counter() - t1
     wF, b = master.split(res.x, lay)
@@ -135,8 +137,9 @@ def _rounds(data, sets: Sets, universe: np.ndarray, scale: float, l2: float, all
     inside = np.zeros(n, dtype=bool)
     inside[universe] = True
     status, w, b, alpha = "max_rounds", np.zeros(d), 0.0, np.zeros(n)
+    ipm_tol = IPM_TOL if universe.size == n else opt.coarse_tol    # a subsample level only places samples
     for rnd in range(opt.max_rounds):
-        wF, b, alpha_S, tau, res = _solve_master(data, S, P, F, l2, scale, opt.hard, timers)
+        wF, b, alpha_S, tau, res = _solve_master(data, S, P, F, l2, scale, opt.hard, timers, ipm_tol)
         tp = time.perf_counter()
         w = np.zeros(d)
         w[F] = wF

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.linalg as sla
+import scipy.sparse as sp
 
 REG = 1e-14
 REGS = (REG, 1e-12, 1e-10, 1e-8)
@@ -40,10 +41,56 @@ def _gcols(prob, idx: np.ndarray, key: str):
     return cache[key]
 
 
+class Pairs:
+    """``M = B1^T diag(d) B2`` for CSR matrices ``B1`` (``q x r``) and ``B2`` (``q x s``) of a fixed
+    pattern, as CSR: ``M_ij = sum_g B1_gi B2_gj d_g``.  Which products ``(g, i, j)`` meet, and where
+    each lands in ``M``, is found once; every call is then one ``bincount`` (the interior-point
+    method forms these blocks at every iteration with new ``d``, and for ``B1 = B2 = N_ux`` with
+    new values too)."""
+
+    def __init__(self, B1, B2) -> None:
+        B1, B2 = B1.tocsr(), B2.tocsr()
+        q = B1.shape[0]
+        n1, n2 = np.diff(B1.indptr), np.diff(B2.indptr)
+        g1 = np.repeat(np.arange(q), n1)                   # row of every entry of B1
+        cnt = n2[g1]                                       # partners of each entry of B1
+        self.e1 = np.repeat(np.arange(B1.nnz), cnt)
+        self.g = np.repeat(g1, cnt)
+        offs = np.arange(self.e1.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        self.e2 = B2.indptr[self.g] + offs
+        s = B2.shape[1]
+        key = B1.indices[self.e1].astype(np.int64) * s + B2.indices[self.e2]
+        uniq, self.inv = np.unique(key, return_inverse=True)
+        self.rows, self.cols = uniq // s, uniq % s
+        self.indptr = np.searchsorted(self.rows, np.arange(B1.shape[1] + 1))
+        self.shape = (B1.shape[1], s)
+        self.data1, self.data2 = B1.data, B2.data
+
+    def values(self, d: np.ndarray, data1: np.ndarray | None = None, data2: np.ndarray | None = None) -> np.ndarray:
+        """The stored entries of ``M`` (row-major), with ``B1``/``B2`` given new values if asked."""
+        v1 = (self.data1 if data1 is None else data1)[self.e1]
+        v2 = (self.data2 if data2 is None else data2)[self.e2]
+        return np.bincount(self.inv, weights=v1 * v2 * d[self.g], minlength=self.rows.size)
+
+    def sparse(self, d: np.ndarray, data1: np.ndarray | None = None, data2: np.ndarray | None = None):
+        return sp.csr_matrix((self.values(d, data1, data2), self.cols, self.indptr), shape=self.shape)
+
+    def add_to(self, N: np.ndarray, d: np.ndarray, data1: np.ndarray | None = None,
+               data2: np.ndarray | None = None) -> None:
+        """``N += M`` (``N`` dense of ``M``'s shape)."""
+        N[self.rows, self.cols] += self.values(d, data1, data2)
+
+
+def _pairs(prob, rows: np.ndarray, cols: np.ndarray, krow: str, kcol: str) -> Pairs:
+    key = ("pairs", krow, kcol)
+    if key not in prob.cache:
+        prob.cache[key] = Pairs(_gcols(prob, rows, krow), _gcols(prob, cols, kcol))
+    return prob.cache[key]
+
+
 def _gdg(prob, dg: np.ndarray, rows: np.ndarray, cols: np.ndarray, krow: str, kcol: str):
     """The block ``(G^T diag(dg) G)[rows, cols]`` (sparse)."""
-    Gr, Gc = _gcols(prob, rows, krow), _gcols(prob, cols, kcol)
-    return (Gr.T @ Gc.multiply(dg[:, None]).tocsr()).tocsr()
+    return _pairs(prob, rows, cols, krow, kcol).sparse(dg)
 
 
 def _cholesky(N: np.ndarray):
@@ -67,6 +114,12 @@ def _syrk(B: np.ndarray) -> np.ndarray:
     return sla.blas.dsyrk(1.0, np.asfortranarray(B), trans=1, lower=0)
 
 
+def _nn_pairs(nux: Pairs) -> Pairs:
+    """:class:`Pairs` for ``N_ux^T diag(d) N_ux`` given the pattern of ``N_ux`` (values passed per call)."""
+    B = sp.csr_matrix((np.arange(1.0, nux.rows.size + 1), nux.cols, nux.indptr), shape=nux.shape)
+    return Pairs(B, B)
+
+
 class DenseNormal:
     """``N`` formed and factored densely (see the module docstring), after eliminating the
     variables ``prob.eliminate`` (the ``u >= |w|`` of an l1 norm: they enter only the cone rows)."""
@@ -82,7 +135,7 @@ class DenseNormal:
         diag = np.diag_indices(k)
         N[diag] += prob.Q[keep]
         if prob.G.shape[0]:
-            N += _gdg(prob, dg, keep, keep, "keep", "keep").toarray()
+            _pairs(prob, keep, keep, "keep", "keep").add_to(N, dg)
         if elim is not None:
             N -= self._eliminate(prob, dg)
         self.W = W
@@ -101,22 +154,33 @@ class DenseNormal:
 
     def _eliminate(self, prob, dg: np.ndarray) -> np.ndarray:
         """``N_xu N_uu^{-1} N_ux`` for the eliminated block ``u``: ``N_uu = diag + sum_g d_g g g^T`` over
-        the few *global* cone rows (several ``u`` entries, e.g. ``sum u <= t``), inverted by Woodbury."""
+        the few *global* cone rows (several ``u`` entries, e.g. ``sum u <= t``), inverted by Woodbury.
+        What depends only on the pattern of ``G`` is found once per problem."""
         elim, keep = self.elim, self.keep
-        Gu = _gcols(prob, elim, "elim")
-        glob = np.flatnonzero(Gu.getnnz(axis=1) > 1)
-        loc = np.setdiff1d(np.arange(Gu.shape[0]), glob)
-        delta = prob.Q[elim] + np.asarray(Gu[loc].multiply(Gu[loc]).T @ dg[loc]).reshape(-1)
+        st = prob.cache.get("elim-structure")
+        if st is None:
+            Gu = _gcols(prob, elim, "elim")
+            glob = np.flatnonzero(Gu.getnnz(axis=1) > 1)
+            loc = np.setdiff1d(np.arange(Gu.shape[0]), glob)
+            sq = Gu[loc].multiply(Gu[loc]).T.tocsr()
+            nux = _pairs(prob, elim, keep, "elim", "keep")     # N_ux = (G^T D G)[elim, keep]
+            st = (glob, loc, sq, Gu[glob].toarray(), nux, _nn_pairs(nux))
+            prob.cache["elim-structure"] = st
+        glob, loc, sq, Gg, nux, nn = st
+        delta = prob.Q[elim] + sq @ dg[loc]
         delta = delta + REG * (1.0 + np.abs(delta))
         self.dinv = 1.0 / delta
-        self.Gg = Gu[glob].toarray()
-        C = self.Gg @ (self.dinv[:, None] * self.Gg.T)
+        self.Gg = Gg
+        C = Gg @ (self.dinv[:, None] * Gg.T)
         C[np.diag_indices(glob.size)] += 1.0 / dg[glob]
         self.cfac = sla.cho_factor(C, lower=False, check_finite=False) if glob.size else None
-        self.nxu = _gdg(prob, dg, keep, elim, "keep", "elim")
-        t1 = (self.nxu.multiply(self.dinv[None, :]) @ self.nxu.T).toarray()
+        vals = nux.values(dg)
+        self.nux = sp.csr_matrix((vals, nux.cols, nux.indptr), shape=nux.shape)
+        self.nxu = self.nux.T
+        t1 = np.zeros((keep.size, keep.size))
+        nn.add_to(t1, self.dinv, vals, vals)                  # N_xu diag(dinv) N_ux
         if glob.size:
-            Y = self.nxu @ (self.dinv[:, None] * self.Gg.T)
+            Y = self.nxu @ (self.dinv[:, None] * Gg.T)
             t1 -= Y @ sla.cho_solve(self.cfac, Y.T, check_finite=False)
         return t1
 
