@@ -45,7 +45,7 @@ from ..solution import BackendResult
 from ..working_set.pricing import dense, is_sparse
 from .svm_dual import solve_svm_dual
 
-U_MAX = 1e8          # the cap of the multipliers when epsilon is tiny or 0 (data in the frame is O(1))
+U_MAX = 1e6          # the cap of the multipliers when epsilon is tiny or 0 (data in the frame is O(1))
 CAP_MARGIN = 1e-6    # a multiplier this close to the cap means "the working set does not separate"
 
 
