@@ -325,7 +325,7 @@ def test_l2_max_margin_by_the_plain_svm_matches_the_reference(case):
 
 
 @SETTINGS
-@given(seed=st.integers(0, 10_000), m=st.integers(2, 30), rank=st.integers(1, 6), cap=st.sampled_from([0.5, 5.0, 1e6]))
+@given(seed=st.integers(0, 10_000), m=st.integers(2, 30), rank=st.integers(1, 6), cap=st.sampled_from([0.5, 5.0, 1e2]))
 def test_svm_dual_interior_point_matches_cvxpy(seed, m, rank, cap):
     """Random (often rank-deficient) Gram matrices, with and without active caps."""
     import cvxpy as cp
