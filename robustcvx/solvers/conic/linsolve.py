@@ -125,21 +125,23 @@ class DenseNormal:
     variables ``prob.eliminate`` (the ``u >= |w|`` of an l1 norm: they enter only the cone rows)."""
 
     def __init__(self, prob, dm: np.ndarray, dg: np.ndarray, W, eliminate: bool = True) -> None:
-        p = prob.p
         elim = prob.eliminate if eliminate and prob.eliminate is not None and len(prob.eliminate) else None
-        keep = np.arange(p) if elim is None else np.setdiff1d(np.arange(p), elim)
+        key = "keep" if elim is not None else "all"
+        if ("dense", key) not in prob.cache:      # the kept variables, their columns of A, the cone in them
+            keep = np.arange(prob.p) if elim is None else np.setdiff1d(np.arange(prob.p), elim)
+            prob.cache["dense", key] = (keep, np.asfortranarray(prob.A[:, keep]),
+                                        None if prob.soc is None else np.searchsorted(keep, prob.soc))
+        keep, A, E = prob.cache["dense", key]
         self.keep, self.elim = keep, elim
-        A = prob.A if elim is None else prob.A[:, keep]
         k = keep.size
         N = _syrk(A * np.sqrt(dm)[:, None]) if A.shape[0] else np.zeros((k, k))
         diag = np.diag_indices(k)
         N[diag] += prob.Q[keep]
         if prob.G.shape[0]:
-            _pairs(prob, keep, keep, "keep", "keep").add_to(N, dg)
+            _pairs(prob, keep, keep, key, key).add_to(N, dg)
         if elim is not None:
             N -= self._eliminate(prob, dg)
         self.W = W
-        E = None if prob.soc is None else np.searchsorted(keep, prob.soc)
         if W is not None:
             N[E, E] += 1.0 / W.beta ** 2
         self.factor = _cholesky(N)
@@ -207,6 +209,13 @@ class DenseNormal:
         return out
 
 
+def _rest(prob) -> np.ndarray:
+    """The non-border variables (cached on ``prob``)."""
+    if "rest" not in prob.cache:
+        prob.cache["rest"] = np.setdiff1d(np.arange(prob.p), prob.border)
+    return prob.cache["rest"]
+
+
 class LowRankNormal:
     """``N`` through Woodbury on the non-border variables (see the module docstring)."""
 
@@ -215,7 +224,7 @@ class LowRankNormal:
         """Few sample rows, and cone rows that couple each non-border variable only with itself."""
         if prob.border is None:
             return False
-        R = np.setdiff1d(np.arange(prob.p), prob.border)
+        R = _rest(prob)
         if prob.m + 1 > 0.5 * R.size:
             return False
         if "lowrank-pattern" not in prob.cache:
@@ -230,9 +239,9 @@ class LowRankNormal:
         return prob.cache["lowrank-pattern"]
 
     def __init__(self, prob, dm: np.ndarray, dg: np.ndarray, W) -> None:
-        p, E = prob.p, prob.soc
+        E = prob.soc
         B = np.asarray(prob.border)
-        R = np.setdiff1d(np.arange(p), B)
+        R = _rest(prob)
         self.B, self.R = B, R
         A = prob.A
         sq = np.sqrt(dm)
