@@ -50,6 +50,7 @@ class ConicOptions:
     band: float = 0.25             # after a coarse level: hinge in (-band, band] -> own row, > band -> P
     band_fine: float = 0.1         # the same after a level of at least a fifth of the data
     max_rounds: int = 30
+    coarse_rounds: int = 2         # master solves per subsample level (then the next level takes over)
     max_samples: int = 1500        # samples added per round (most violated first)
     max_features: int = 128        # features added per round
     seed_features: int = 64        # cold start with a feature threshold: first features
@@ -174,6 +175,10 @@ def _rounds(data, sets: Sets, universe: np.ndarray, scale: float, l2: float, all
             break
         if newS.size == 0 and badP.size == 0 and newF.size == 0:
             status = "optimal"
+            break
+        if universe.size < n and rnd + 1 >= opt.coarse_rounds:
+            status = "optimal"              # enough for placing samples: the next level goes on with F
+            F = np.union1d(F, newF)
             break
         if badP.size:
             P = np.setdiff1d(P, badP, assume_unique=True)
