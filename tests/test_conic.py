@@ -368,6 +368,9 @@ def test_separable_l2_problem_takes_the_shortcut_and_matches_the_two_step_path(e
     _, size, w_ref, _ = _l2_max_margin_reference(X, y, eps)
     assert np.linalg.norm(first.coef) == pytest.approx(size, rel=1e-6)
     np.testing.assert_allclose(first.coef, w_ref, atol=1e-4 * np.abs(w_ref).max())
+    sparse = solve(RobustHingeProblem(sp.csr_matrix(X), y, eps, "2"))
+    assert sparse.verified and sparse.attempts[0]["solver"] == "max-margin/fast"
+    np.testing.assert_allclose(sparse.coef, first.coef, rtol=1e-6, atol=1e-9 * np.abs(first.coef).max())
 
 
 def test_inseparable_l2_problem_falls_back_to_the_hinge_solve():
