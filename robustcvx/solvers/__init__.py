@@ -15,7 +15,9 @@
 3. **The tie-break** (:mod:`.max_margin`).  A degenerate optimum (zero loss without regulariser:
    every scaled separator is optimal) is replaced by the max-margin one, certified too.  When a
    subsample probe predicts separability, the max-margin model is computed first and, if it
-   certifies as an optimum of the hinge problem, returned without solving the hinge problem.
+   certifies as an optimum of the hinge problem, returned without solving the hinge problem
+   (for penalties ``epsilon ||w||_2`` the working-set plain SVM of :mod:`.conic.hard_margin` is
+   itself the probe).
 """
 
 from __future__ import annotations

@@ -19,7 +19,9 @@ certificate (:func:`robustcvx.solvers.solve`) checks it on the full data.
 
 **Starts.**  Cold: the master over a random subsample (all its samples in ``S``, weights
 rescaled to the subsample) gives a first model; its hinges on the full data place every sample
-in ``S`` (``|h| <= band``), ``P`` (``h > band``) or out.  Warm: a previous solution (any form, as
+in ``S`` (``|h| <= band``), ``P`` (``h > band``) or out.  A subsample level only places samples
+and picks features: its masters are solved to ``coarse_tol`` and at most ``coarse_rounds`` times
+(the features priced after its last master go on to the next level).  Warm: a previous solution (any form, as
 for the LP solver) places them directly: an ``epsilon`` sweep re-solves one or two masters.
 """
 
