@@ -178,7 +178,7 @@ class DenseNormal:
         self.cfac = sla.cho_factor(C, lower=False, check_finite=False) if glob.size else None
         vals = nux.values(dg)
         self.nux = sp.csr_matrix((vals, nux.cols, nux.indptr), shape=nux.shape)
-        self.nxu = self.nux.T
+        self.nxu = _pairs(prob, keep, elim, "keep", "elim").sparse(dg)     # N_ux^T, without a transpose
         t1 = np.zeros((keep.size, keep.size))
         nn.add_to(t1, self.dinv, vals, vals)                  # N_xu diag(dinv) N_ux
         if glob.size:
@@ -205,7 +205,7 @@ class DenseNormal:
         xk = self._solve_kept(rhs[self.keep] - self.nxu @ self._solve_uu(ru))
         out = np.empty_like(rhs)
         out[self.keep] = xk
-        out[self.elim] = self._solve_uu(ru - self.nxu.T @ xk)
+        out[self.elim] = self._solve_uu(ru - self.nux @ xk)
         return out
 
 
