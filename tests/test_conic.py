@@ -79,9 +79,12 @@ def test_step_to_the_cone_boundary():
     assert soc_step(x, d) == pytest.approx(np.sqrt(3.0))
 
 
-def test_low_rank_and_dense_normal_solves_agree():
+@pytest.mark.parametrize("m", [6, 25])
+def test_low_rank_and_dense_normal_solves_agree(m):
+    """Woodbury on the non-border variables (from the cached Gram matrix ``A_R A_R^T``: no cone rows,
+    one ``Q``), up to ``m`` close to ``|R|``, against the dense factor."""
     rng = np.random.default_rng(1)
-    m, p = 6, 30
+    p = 30
     A = rng.normal(size=(m, p))
     soc = np.r_[p - 1, np.arange(p - 2)]
     prob = ConicQP(np.full(p, 0.01), np.zeros(p), A, np.ones(m), sp.csr_matrix((0, p)), np.zeros(0), soc,
