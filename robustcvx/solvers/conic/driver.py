@@ -50,7 +50,7 @@ class ConicOptions:
     seed_size: int = 600           # cold start: samples of the first master
     level_factor: int = 5          # cold start: nested subsamples seed_size * 5^k, then all n
     band: float = 0.25             # after a coarse level: hinge in (-band, band] -> own row, > band -> P
-    band_fine: float = 0.1         # the same after a level of at least a fifth of the data
+    band_fine: float = 0.2         # the same after a level of at least a fifth of the data
     max_rounds: int = 30
     coarse_rounds: int = 2         # master solves per subsample level (then the next level takes over)
     max_samples: int = 1500        # samples added per round (most violated first)
