@@ -20,7 +20,12 @@ r"""Solves with the normal matrix of the interior-point method (:mod:`.ipm`).
   \sqrt2 (J\bar w)_R / \beta]`` of rank ``m + 1``: Woodbury with an ``(m+1) x (m+1)`` SPD
   capacitance matrix (``m^2 p`` flops), then a ``2 x 2`` Schur complement for the border.  It
   applies when the cone rows couple the non-border variables only with themselves (``G^T D G``
-  diagonal there).
+  diagonal there).  Without cone rows and with one ``Q`` on ``R`` (the l2 threat), ``Delta`` is a
+  multiple of ``I`` and the capacitance matrix comes from the master's Gram matrix ``A_R A_R^T``
+  (formed once): ``O(m^2)`` per iteration, worth it up to ``m ~ |R|``.
+
+The blocks ``(G^T D G)[rows, cols]`` are formed by :class:`Pairs`: which entries of ``G`` meet is
+found once per master, every iteration is then one ``bincount`` (no sparse products).
 """
 
 from __future__ import annotations
