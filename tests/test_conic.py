@@ -380,10 +380,11 @@ def test_inseparable_l2_problem_falls_back_to_the_hinge_solve():
     """At a radius the data does not survive, the shortcut steps aside: the normal path's verified
     optimum (positive loss) matches the reference."""
     X, y = make_data(32, 200, 8, "separable")
-    eps = 0.5
+    eps = 0.35                                   # past the separability radius, short of the zero model
     problem = RobustHingeProblem(X, y, eps, "2")
     sol = solve(problem)
     assert sol.verified and sol.objective > 1e-3 and sol.tie_break is None
+    assert [a["solver"] for a in sol.attempts] == ["fast"] and np.abs(sol.coef).max() > 0
     assert sol.objective == pytest.approx(cvxpy_optimum(X, y, eps, "2"), abs=1e-7)
 
 
@@ -393,13 +394,16 @@ def test_warm_epsilon_sweep_through_separability_matches_cold():
     X, y = make_data(33, 200, 8, "separable")
     base = RobustHingeProblem(X, y, 0.0, "2")
     prev = None
-    for eps in (0.01, 0.05, 0.3, 0.6, 0.02):
+    ties = []
+    for eps in (0.01, 0.05, 0.3, 0.35, 0.32, 0.02):
         problem = base.with_epsilon(eps)
         warm = solve(problem, warm_start=prev)
         cold = solve(problem)
         assert warm.verified and cold.verified
         assert warm.objective == pytest.approx(cold.objective, abs=1e-9)
         assert warm.tie_break == cold.tie_break
+        ties.append(cold.tie_break)
         if cold.tie_break == "max-margin":
             np.testing.assert_allclose(warm.coef, cold.coef, rtol=1e-5, atol=1e-7 * np.abs(cold.coef).max())
         prev = warm
+    assert ties == ["max-margin"] * 3 + [None, None, "max-margin"]     # the sweep does cross the threshold
