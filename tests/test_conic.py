@@ -79,9 +79,12 @@ def test_step_to_the_cone_boundary():
     assert soc_step(x, d) == pytest.approx(np.sqrt(3.0))
 
 
-def test_low_rank_and_dense_normal_solves_agree():
+@pytest.mark.parametrize("m", [6, 25])
+def test_low_rank_and_dense_normal_solves_agree(m):
+    """Woodbury on the non-border variables (from the cached Gram matrix ``A_R A_R^T``: no cone rows,
+    one ``Q``), up to ``m`` close to ``|R|``, against the dense factor."""
     rng = np.random.default_rng(1)
-    m, p = 6, 30
+    p = 30
     A = rng.normal(size=(m, p))
     soc = np.r_[p - 1, np.arange(p - 2)]
     prob = ConicQP(np.full(p, 0.01), np.zeros(p), A, np.ones(m), sp.csr_matrix((0, p)), np.zeros(0), soc,
@@ -258,3 +261,149 @@ def test_hard_margin_on_inseparable_data_is_not_reported_optimal():
     X[1], y[1] = X[0], -y[0]                              # a contradictory pair: never separable
     res = solve_conic(RobustHingeProblem(X, y, 0.0, "2"), hard=True)
     assert res.status != "optimal" or RobustHingeProblem(X, y, 0.0, "2").losses(res.coef, res.intercept).max() > 1e-9
+
+
+# --------------------------------------------------------------------------- l2 max-margin via the plain SVM
+def _l2_max_margin_reference(X, y, eps):
+    """``min ||w||_2 s.t. y_i (x_i.w + b) - eps ||w||_2 >= 1`` written directly in cvxpy (Clarabel):
+    ``(status, ||w||, w, b)``."""
+    import cvxpy as cp
+
+    w, b = cp.Variable(X.shape[1]), cp.Variable()
+    cons = [cp.multiply(y, X @ w + b) - eps * cp.norm(w, 2) >= 1]
+    pr = cp.Problem(cp.Minimize(cp.norm(w, 2)), cons)
+    pr.solve(solver="CLARABEL", tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10)
+    if pr.status not in ("optimal", "optimal_inaccurate"):
+        return pr.status, np.inf, None, None
+    return pr.status, float(pr.value), np.asarray(w.value).reshape(-1), float(b.value)
+
+
+def make_margin_data(seed: int, n: int, d: int, quirk: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`make_data`, plus ``lattice``: integer points with many exact ties on the margin (more
+    support vectors than dimensions: a singular Gram block)."""
+    if quirk != "lattice":
+        return make_data(seed, n, d, quirk)
+    rng = np.random.default_rng(seed)
+    y = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    y[0], y[1] = 1.0, -1.0
+    X = rng.integers(0, 3, size=(n, d)).astype(float)
+    X[:, 0] = np.where(y > 0, 2.0 + rng.integers(0, 2, n), -rng.integers(0, 2, n))
+    return X, y
+
+
+margin_cases = st.builds(
+    dict,
+    seed=st.integers(0, 10_000),
+    n=st.integers(4, 70),
+    d=st.integers(1, 8),
+    epsilon=st.sampled_from([0.0, 0.01, 0.05, 0.2, 1.0]),
+    quirk=st.sampled_from(["separable", "separable", "lattice", "duplicates", "none", "unbalanced"]),
+    seed_size=st.sampled_from([2, 8, 64]),
+)
+
+
+@SETTINGS
+@given(margin_cases)
+def test_l2_max_margin_by_the_plain_svm_matches_the_reference(case):
+    from robustcvx.solvers.conic.hard_margin import HardMarginOptions, solve_max_margin_soc
+
+    X, y = make_margin_data(case["seed"], case["n"], case["d"], case["quirk"])
+    problem = RobustHingeProblem(X, y, case["epsilon"], "2")
+    opt = HardMarginOptions(seed=case["seed_size"], max_add=case["seed_size"])
+    res = solve_max_margin_soc(problem, opt)
+    status, size, _, _ = _l2_max_margin_reference(X, y, case["epsilon"])
+    if res.status == "optimal":
+        # feasible by construction: a proven zero-loss optimum of the hinge problem ...
+        cert = certify_solution(problem, res.coef, res.intercept, np.zeros(problem.n))
+        assert cert.verified and cert.primal <= 1e-9, cert.reason
+        # ... and the smallest such model
+        assert status in ("optimal", "optimal_inaccurate")
+        assert problem.threat.dual_norm(res.coef) == pytest.approx(size, rel=1e-6)
+    else:
+        assert res.status == "not separable" or res.status.startswith("failed"), res.info
+        # a wrong "not separable" would only cost time, but it must not happen on separable data:
+        # there the plain size r = s / (1 + eps s) of the robust optimum s has eps r < 1
+        eps = case["epsilon"]
+        assert not np.isfinite(size) or eps * size / (1 + eps * size) > 1 - 1e-6
+
+
+@SETTINGS
+@given(seed=st.integers(0, 10_000), m=st.integers(2, 30), rank=st.integers(1, 6), cap=st.sampled_from([0.5, 5.0, 1e2]))
+def test_svm_dual_interior_point_matches_cvxpy(seed, m, rank, cap):
+    """Random (often rank-deficient) Gram matrices, with and without active caps."""
+    import cvxpy as cp
+
+    from robustcvx.solvers.conic.svm_dual import solve_svm_dual
+
+    rng = np.random.default_rng(seed)
+    y = np.where(rng.random(m) < 0.5, 1.0, -1.0)
+    y[0], y[1] = 1.0, -1.0
+    B = rng.normal(size=(m, rank)) * y[:, None]
+    K = B @ B.T
+    res = solve_svm_dual(K, y, cap)
+    assert res.status == "optimal"
+    a = cp.Variable(m)
+    pr = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(B.T @ a) - cp.sum(a)), [y @ a == 0, a >= 0, a <= cap])
+    pr.solve(solver="CLARABEL", tol_gap_abs=1e-11, tol_gap_rel=1e-11, tol_feas=1e-11)
+    val = 0.5 * res.alpha @ K @ res.alpha - res.alpha.sum()
+    assert val == pytest.approx(pr.value, rel=1e-7, abs=1e-9)
+    assert res.alpha.min() >= 0 and res.alpha.max() <= cap and abs(y @ res.alpha) <= 1e-8 * (1 + res.alpha.max())
+    # the intercept is the multiplier of y^T alpha = 0: free samples sit on the margin
+    free = (res.alpha > 1e-6 * max(1.0, res.alpha.max())) & (res.alpha < cap * (1 - 1e-6))
+    if free.any():
+        np.testing.assert_allclose((K @ res.alpha + res.c * y)[free], 1.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("eps", [0.0, 0.02, 0.1])
+def test_separable_l2_problem_takes_the_shortcut_and_matches_the_two_step_path(eps):
+    """``solve`` on separable data under the l2 threat returns the max-margin model directly (the
+    plain SVM, certified as a zero-loss optimum); the two-step path (hinge problem, then the
+    tie-break), taken with a warm start, must give the same model, and so must the reference."""
+    X, y = make_data(31, 300, 12, "separable")
+    problem = RobustHingeProblem(X, y, eps, "2")
+    first = solve(problem)
+    assert first.verified and first.tie_break == "max-margin" and first.objective <= 1e-9
+    assert first.attempts[0]["solver"] == "max-margin/fast", first.attempts
+    two_step = solve(problem, warm_start=(np.ones(12) * 1e-3, 0.0))
+    assert two_step.verified and two_step.tie_break == "max-margin"
+    assert any(a["solver"] == "fast" for a in two_step.attempts)
+    np.testing.assert_allclose(two_step.coef, first.coef, rtol=1e-5, atol=1e-7 * np.abs(first.coef).max())
+    _, size, w_ref, _ = _l2_max_margin_reference(X, y, eps)
+    assert np.linalg.norm(first.coef) == pytest.approx(size, rel=1e-6)
+    np.testing.assert_allclose(first.coef, w_ref, atol=1e-4 * np.abs(w_ref).max())
+    sparse = solve(RobustHingeProblem(sp.csr_matrix(X), y, eps, "2"))
+    assert sparse.verified and sparse.attempts[0]["solver"] == "max-margin/fast"
+    np.testing.assert_allclose(sparse.coef, first.coef, rtol=1e-6, atol=1e-9 * np.abs(first.coef).max())
+
+
+def test_inseparable_l2_problem_falls_back_to_the_hinge_solve():
+    """At a radius the data does not survive, the shortcut steps aside: the normal path's verified
+    optimum (positive loss) matches the reference."""
+    X, y = make_data(32, 200, 8, "separable")
+    eps = 0.35                                   # past the separability radius, short of the zero model
+    problem = RobustHingeProblem(X, y, eps, "2")
+    sol = solve(problem)
+    assert sol.verified and sol.objective > 1e-3 and sol.tie_break is None
+    assert [a["solver"] for a in sol.attempts] == ["fast"] and np.abs(sol.coef).max() > 0
+    assert sol.objective == pytest.approx(cvxpy_optimum(X, y, eps, "2"), abs=1e-7)
+
+
+def test_warm_epsilon_sweep_through_separability_matches_cold():
+    """An l2 radius sweep that crosses the separability threshold: warm solves (hinge path and
+    tie-break) agree with cold ones (the shortcut where separable)."""
+    X, y = make_data(33, 200, 8, "separable")
+    base = RobustHingeProblem(X, y, 0.0, "2")
+    prev = None
+    ties = []
+    for eps in (0.01, 0.05, 0.3, 0.35, 0.32, 0.02):
+        problem = base.with_epsilon(eps)
+        warm = solve(problem, warm_start=prev)
+        cold = solve(problem)
+        assert warm.verified and cold.verified
+        assert warm.objective == pytest.approx(cold.objective, abs=1e-9)
+        assert warm.tie_break == cold.tie_break
+        ties.append(cold.tie_break)
+        if cold.tie_break == "max-margin":
+            np.testing.assert_allclose(warm.coef, cold.coef, rtol=1e-5, atol=1e-7 * np.abs(cold.coef).max())
+        prev = warm
+    assert ties == ["max-margin"] * 3 + [None, None, "max-margin"]     # the sweep does cross the threshold

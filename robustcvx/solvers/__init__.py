@@ -15,7 +15,9 @@
 3. **The tie-break** (:mod:`.max_margin`).  A degenerate optimum (zero loss without regulariser:
    every scaled separator is optimal) is replaced by the max-margin one, certified too.  When a
    subsample probe predicts separability, the max-margin model is computed first and, if it
-   certifies as an optimum of the hinge problem, returned without solving the hinge problem.
+   certifies as an optimum of the hinge problem, returned without solving the hinge problem
+   (for penalties ``epsilon ||w||_2`` the working-set plain SVM of :mod:`.conic.hard_margin` is
+   itself the probe).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ..certificate import GAP_TOL, Certificate, certify_solution
 from ..errors import OptionError, SolverError
 from ..frame import Frame, choose_frame
 from ..problems import MulticlassHingeProblem, RobustHingeProblem
+from .conic.hard_margin import separable_first as conic_separable_first
 from .max_margin import separable_first
 from .max_margin import tie_break as max_margin_tie_break
 from .quiet import native_stdout_silenced
@@ -165,6 +168,8 @@ def _solve(problem: RobustHingeProblem | MulticlassHingeProblem, solver: str, ti
     framed = frame.problem(problem)
     if tie_break == "max-margin" and warm_start is None and solver in ("auto", "fast"):
         shortcut = separable_first(problem, framed, frame, t0)
+        if shortcut is None:                       # the same for penalties epsilon ||w||_2 (an SOCP)
+            shortcut = conic_separable_first(problem, framed, frame, t0)
         if shortcut is not None:
             return shortcut
     ws = _in_frame(warm_start, frame)

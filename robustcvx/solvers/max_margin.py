@@ -45,6 +45,8 @@ def _fast_max_margin(framed: RobustHingeProblem) -> tuple[BackendResult | None, 
 
     if working_set.supports_max_margin(framed):
         return working_set.solve_max_margin_lp(framed), "fast"
+    if conic.hard_margin.supports(framed):      # ||w||_2: the plain SVM, rescaled (conic/hard_margin.py)
+        return conic.hard_margin.solve_max_margin_soc(framed), "fast"
     if conic.supports_max_margin(framed):
         hard = RobustHingeProblem(framed.X, framed.y, framed.threat)
         res = conic.solve_conic(hard, hard=True)

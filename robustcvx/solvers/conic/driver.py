@@ -19,7 +19,9 @@ certificate (:func:`robustcvx.solvers.solve`) checks it on the full data.
 
 **Starts.**  Cold: the master over a random subsample (all its samples in ``S``, weights
 rescaled to the subsample) gives a first model; its hinges on the full data place every sample
-in ``S`` (``|h| <= band``), ``P`` (``h > band``) or out.  Warm: a previous solution (any form, as
+in ``S`` (``|h| <= band``), ``P`` (``h > band``) or out.  A subsample level only places samples
+and picks features: its masters are solved to ``coarse_tol`` and at most ``coarse_rounds`` times
+(the features priced after its last master go on to the next level).  Warm: a previous solution (any form, as
 for the LP solver) places them directly: an ``epsilon`` sweep re-solves one or two masters.
 """
 
@@ -37,6 +39,7 @@ from ..threads import one_blas_thread
 from ..working_set.pricing import SampleData, most_violated, pick
 from ..working_set.state import previous
 from . import master
+from .ipm import TOL as IPM_TOL
 from .ipm import solve_ipm
 
 HARD_CAP = 1e4
@@ -47,12 +50,14 @@ class ConicOptions:
     seed_size: int = 600           # cold start: samples of the first master
     level_factor: int = 5          # cold start: nested subsamples seed_size * 5^k, then all n
     band: float = 0.25             # after a coarse level: hinge in (-band, band] -> own row, > band -> P
-    band_fine: float = 0.1         # the same after a level of at least a fifth of the data
+    band_fine: float = 0.2         # the same after a level of at least a fifth of the data
     max_rounds: int = 30
+    coarse_rounds: int = 2         # master solves per subsample level (then the next level takes over)
     max_samples: int = 1500        # samples added per round (most violated first)
     max_features: int = 128        # features added per round
     seed_features: int = 64        # cold start with a feature threshold: first features
     tol: float = 1e-9              # pricing tolerance (hinges, dual constraints)
+    coarse_tol: float = 1e-6       # interior-point tolerance of the masters of a subsample level
     hard: bool = False             # max-margin: minimise the size t, alpha_i <= HARD_CAP
     rng_seed: int = 0
 
@@ -97,11 +102,11 @@ def _levels(n: int, opt: ConicOptions) -> list[int]:
     return out + [n]
 
 
-def _solve_master(data, S, P, F, l2, scale, hard, timers):
+def _solve_master(data, S, P, F, l2, scale, hard, timers, tol):
     t0 = time.perf_counter()
     prob, lay = master.build(data, S, P, F, l2, scale, hard)
     t1 = time.perf_counter()
-    res = solve_ipm(prob)
+    res = solve_ipm(prob, tol=tol)
     timers["build"] += t1 - t0
     timers["ipm"] += time.perf_counter() - t1
     wF, b = master.split(res.x, lay)
@@ -135,8 +140,9 @@ def _rounds(data, sets: Sets, universe: np.ndarray, scale: float, l2: float, all
     inside = np.zeros(n, dtype=bool)
     inside[universe] = True
     status, w, b, alpha = "max_rounds", np.zeros(d), 0.0, np.zeros(n)
+    ipm_tol = IPM_TOL if universe.size == n else opt.coarse_tol    # a subsample level only places samples
     for rnd in range(opt.max_rounds):
-        wF, b, alpha_S, tau, res = _solve_master(data, S, P, F, l2, scale, opt.hard, timers)
+        wF, b, alpha_S, tau, res = _solve_master(data, S, P, F, l2, scale, opt.hard, timers, ipm_tol)
         tp = time.perf_counter()
         w = np.zeros(d)
         w[F] = wF
@@ -171,6 +177,10 @@ def _rounds(data, sets: Sets, universe: np.ndarray, scale: float, l2: float, all
             break
         if newS.size == 0 and badP.size == 0 and newF.size == 0:
             status = "optimal"
+            break
+        if universe.size < n and rnd + 1 >= opt.coarse_rounds:
+            status = "optimal"              # enough for placing samples: the next level goes on with F
+            F = np.union1d(F, newF)
             break
         if badP.size:
             P = np.setdiff1d(P, badP, assume_unique=True)

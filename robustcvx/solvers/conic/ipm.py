@@ -84,6 +84,13 @@ class ConicQP:
         return int(self.q.shape[0])
 
     @property
+    def GT(self):
+        """``G^T`` as CSR (cached: a sparse transpose at every use costs more than the product)."""
+        if "GT" not in self.cache:
+            self.cache["GT"] = self.G.T.tocsr()
+        return self.cache["GT"]
+
+    @property
     def m(self) -> int:
         return int(self.A.shape[0])
 
@@ -156,7 +163,7 @@ def _residuals(prob: ConicQP, pt: Point) -> tuple[np.ndarray, ...]:
     E = prob.soc
     rx = prob.Q * pt.x + prob.q - prob.A.T @ pt.z1
     if prob.G.shape[0]:
-        rx += prob.G.T @ pt.zg
+        rx += prob.GT @ pt.zg
     if E is not None:
         rx[E] -= pt.zc
     if prob.hard:
@@ -210,7 +217,7 @@ class NewtonSystem:
             e = d1 * f1 + d2 * (r.r2 - r.R2) - r.rxi
             rhs = -r.rx + A.T @ (d1 * f1 - d1 * e / (d1 + d2))
         if G.shape[0]:
-            rhs -= G.T @ (dg * (r.rg - r.Rg))
+            rhs -= prob.GT @ (dg * (r.rg - r.Rg))
         if W is not None:
             rhs[E] += W.inv_square(r.rc - r.Rc)
         dx = self._solve_n(rhs)
@@ -244,7 +251,7 @@ class NewtonSystem:
         A, G, k = prob.A, prob.G, prob.G.shape[0]
         ex = prob.Q * st.x - A.T @ st.z1 + r.rx
         if k:
-            ex += G.T @ st.zg
+            ex += prob.GT @ st.zg
         if E is not None:
             ex[E] -= st.zc
         zero = np.zeros(0)
