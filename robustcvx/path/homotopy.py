@@ -61,7 +61,7 @@ MAX_STEPS_FACTOR = 40   # steps allowed per sample and feature before the homoto
 CHECKPOINT_EVERY = 256  # vertices between two saved state vectors (to rebuild any edge's dual)
 WINDOW = 32             # vertices between two checks of the unwatched samples (and exact margins, g)
 MIN_WATCHED = 256       # samples watched at least (the nearest to the margin)
-WATCH_FACTOR = 3.0      # watch the samples within this many times the last window's largest margin move
+WATCH_FACTOR = 5.0      # watch the samples within this many times the last window's largest margin move
 MAX_RETRIES = 3         # failed windows in a row before one watches every sample
 
 
@@ -233,12 +233,12 @@ class Homotopy:
         if not models:
             return True
         M = self.rows.margins(models, self.y)
-        moved = np.abs(M - m0[None, :]).max(axis=0)
+        hi, lo = M.max(axis=0), M.min(axis=0)
+        moved = np.maximum(hi - m0, m0 - lo)
         if not everything:
             st = self.state
             free = self.where < 0
-            bad = (free & (st == P_STATE) & (M.max(axis=0) > 1 + KKT_TOL)) | \
-                  (free & (st == Z_STATE) & (M.min(axis=0) < 1 - KKT_TOL))
+            bad = (free & (st == P_STATE) & (hi > 1 + KKT_TOL)) | (free & (st == Z_STATE) & (lo < 1 - KKT_TOL))
             if bad.any():
                 watched = self.where >= 0
                 self._restore(self.snapshot)
@@ -249,9 +249,11 @@ class Homotopy:
                     self._open_window(m0, np.maximum(moved, self.move), watched | bad)
                 return False
         self.retries = 0
-        res.losses[first:] = (np.maximum(1.0 - M, 0.0) @ self.c).tolist()
+        self.m_end = M[-1].copy()
+        M -= 1.0
+        np.minimum(M, 0.0, out=M)
+        res.losses[first:] = (-(M @ self.c)).tolist()
         self.move = moved
-        self.m_end = M[-1]
         self.rows.keep_only(self.Aa)
         return True
 
@@ -427,7 +429,8 @@ class Homotopy:
         res.models.append((self.Aa, self.wA.copy(), float(self.b)))
         res.duals.append(self._piece_dual())
         if len(res.budgets) % CHECKPOINT_EVERY == 0:
-            self._exact_aggregates()
+            if len(res.budgets) % (8 * CHECKPOINT_EVERY) == 0:
+                self._exact_aggregates()
             self._checkpoint()
 
     # ------------------------------------------------------------------ the dual step
@@ -487,11 +490,20 @@ class Homotopy:
         outside = ~self.inA
         if event[0] == "feature":
             outside[self.A[event[1]]] = True
-        for sign in (1.0, -1.0):                      # |g_j| reaching mu from inside
-            rate = dg - dmu if sign > 0 else -dg - dmu
-            ratio, r = _pick(self.mu - sign * self.g, rate, outside & (rate > gscale))
-            if r >= 0:
-                cands.append((ratio, ("feature", r, sign), float(rate[r])))
+        # |g_j| reaching mu from inside: g_j reaching +mu (first d entries) or -mu (last d)
+        d = self.d
+        rate = np.empty(2 * d)
+        np.subtract(dg, dmu, out=rate[:d])
+        np.subtract(-dmu, dg, out=rate[d:])
+        room = np.empty(2 * d)
+        np.subtract(self.mu, self.g, out=room[:d])
+        np.add(self.mu, self.g, out=room[d:])
+        valid = rate > gscale
+        valid[:d] &= outside
+        valid[d:] &= outside
+        ratio, r = _pick(room, rate, valid)
+        if r >= 0:
+            cands.append((ratio, ("feature", r % d, 1.0 if r < d else -1.0), float(rate[r])))
         if dmu < -gscale:
             cands.append((max(self.mu, 0.0) / -dmu, ("mu",), 1.0))
         if not cands:
@@ -543,8 +555,11 @@ class Homotopy:
             self._join_T(i)
             self.T[pos] = i
             self.ZTr[pos] = self.Z[i]
+            self.Ta = self.Ta.copy()                  # (recorded arrays never change)
+            self.Ta[pos] = i
             self._set_state(t, block[2])
             self._watch(t)
+            return
         else:                                         # feature j joins A with the sign of g_j
             j, sign = block[1], block[2]
             col = np.empty(len(self.T) + 1)

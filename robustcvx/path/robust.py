@@ -27,6 +27,7 @@ import numpy as np
 from ..certificate import Certificate, certify_solution
 from ..errors import OptionError
 from ..problems import RobustHingeProblem
+from ..solvers.threads import one_blas_thread
 from ..validation import check_epsilon, check_epsilons
 from .budget_lp import describe_threat
 from .envelope import Envelope, envelope
@@ -310,7 +311,8 @@ def robust_path(problem: Any, y: Any = None, *, norm: Any = "inf", sample_weight
         raise OptionError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
     base = path_problem(problem, y, norm, sample_weight)
     t0 = time.perf_counter()
-    found = path_vertices(base, method)
+    with one_blas_thread():          # many small products: a second BLAS thread only waits (solvers/threads.py)
+        found = path_vertices(base, method)
     env = envelope(np.array([p.size for p in found.points]), np.array([p.loss for p in found.points]))
     return RobustPath(base, found.points, found.lines, env, found.method, found.solves, time.perf_counter() - t0,
                       found.steps)
