@@ -18,10 +18,22 @@ recomputed from ``M`` by an LU factorisation.
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg.blas import dger
 
 REFRESH = 512
 CHECK_TOL = 1e-9
 CHECK_EVERY = 8
+
+
+def _rank_one(N: np.ndarray, a: float, u: np.ndarray, v: np.ndarray) -> None:
+    """``N += a u v^T`` in place (BLAS ``dger`` on the column-major view of the C-ordered ``N``)."""
+    if N.flags.c_contiguous and N.size:
+        out = dger(a, v, u, a=N.T, overwrite_a=1)
+        if np.shares_memory(out, N):
+            return
+        N[...] = out.T
+        return
+    N += a * np.outer(u, v)
 
 
 class SingularBasis(ArithmeticError):
@@ -82,7 +94,7 @@ class Inverse:
         uN = u @ self.N
         den = 1.0 + float(uN[r])
         self._pivot_ok(den, float(np.abs(u).max(initial=0.0)) * float(np.abs(Ne).max(initial=0.0)))
-        self.N -= np.outer(Ne, uN / den)
+        _rank_one(self.N, -1.0 / den, Ne, uN)
         self.M[r] = v
         self._after_update()
 
@@ -92,7 +104,7 @@ class Inverse:
         eN = self.N[c].copy()
         den = 1.0 + float(Nu[c])
         self._pivot_ok(den, float(np.abs(u).max(initial=0.0)) * float(np.abs(eN).max(initial=0.0)))
-        self.N -= np.outer(Nu / den, eN)
+        _rank_one(self.N, -1.0 / den, Nu, eN)
         self.M[:, c] = v
         self._after_update()
 
