@@ -99,18 +99,21 @@ class HomotopyResult:
 
 def _pick(room: np.ndarray, rate: np.ndarray, valid: np.ndarray) -> tuple[float, int]:
     """The smallest ``max(room, 0) / rate`` over ``valid``; among near-ties the largest rate (a stable
-    pivot).  ``(inf, -1)`` when nothing is valid."""
-    idx = np.flatnonzero(valid)
-    if idx.size == 0:
+    pivot).  ``(inf, -1)`` when nothing is valid.  (Called with numpy's division warnings off: the
+    invalid entries are divided too, then discarded.)"""
+    if not rate.size:
         return math.inf, -1
-    rate = rate[idx]
-    ratios = np.maximum(room[idx], 0.0) / rate
+    ratios = np.maximum(room, 0.0)
+    ratios /= rate
+    np.copyto(ratios, math.inf, where=~valid)
     r = int(ratios.argmin())
     low = float(ratios[r])
+    if not low < math.inf:
+        return math.inf, -1
     near = ratios <= low + TIE * (1.0 + low)
     if np.count_nonzero(near) > 1:
         r = int(np.argmax(np.where(near, rate, -math.inf)))
-    return float(ratios[r]), int(idx[r])
+    return float(ratios[r]), r
 
 
 class Homotopy:
@@ -334,6 +337,10 @@ class Homotopy:
         """Follow the path until ``psi`` is flat or the loss is zero; ``stopped`` says why it ended
         early, if it did."""
         limit = max_steps or MAX_STEPS_FACTOR * (self.n + self.d) + 100
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self._run(limit)
+
+    def _run(self, limit: int) -> HomotopyResult:
         res = self.result
         try:
             while res.steps < limit:

@@ -30,6 +30,7 @@ from ..problems import RobustHingeProblem
 from ..solvers.threads import one_blas_thread
 from ..validation import check_epsilon, check_epsilons
 from .budget_lp import describe_threat
+from .engine import path_vertices
 from .envelope import Envelope, envelope
 
 METHODS = ("auto", "homotopy", "sandwich")
@@ -305,8 +306,6 @@ def robust_path(problem: Any, y: Any = None, *, norm: Any = "inf", sample_weight
     ``sandwich`` (warm-started HiGHS solves only, any polyhedral threat) or ``auto`` (the homotopy
     where it applies).
     """
-    from .engine import path_vertices
-
     if method not in METHODS:
         raise OptionError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
     base = path_problem(problem, y, norm, sample_weight)
