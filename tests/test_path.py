@@ -217,3 +217,26 @@ def test_watched_windows_on_more_samples_than_are_watched():
         row = hom.values([e])[0]
         assert row["verified"]
         assert row["objective"] == pytest.approx(solve(RobustHingeProblem(X, y, e, "inf")).objective, abs=1e-9)
+
+
+def test_shared_form_matrix_built_from_the_dense_data_is_the_block_matrix():
+    """budget_lp.shared_columns (the l_inf budget LP's matrix, built in one pass) against the block
+    assembly written from the rows' definitions: balance, g_j - gamma_j = 0, gamma_j -/+ mu."""
+    import scipy.sparse as sp
+
+    from robustcvx.path.budget_lp import shared_columns
+
+    rng = np.random.default_rng(3)
+    n, d = 9, 5
+    Z = rng.normal(size=(n, d)) * (rng.uniform(size=(n, d)) < 0.6)
+    Z[2] = 0.0                                        # a sample with no nonzero feature
+    y = np.where(rng.normal(size=n) > 0, 1.0, -1.0)
+    eye, col = sp.identity(d), sp.csr_matrix(np.ones((d, 1)))
+    ref = sp.bmat([[sp.csr_matrix(y[None, :]), None, None],
+                   [sp.csr_matrix(Z.T), -eye, None],
+                   [None, eye, -col],
+                   [None, eye, col]], format="csc")
+    start, index, value = shared_columns(Z, y)
+    got = sp.csc_matrix((value, index, start), shape=ref.shape)
+    assert got.nnz == ref.nnz
+    np.testing.assert_array_equal(got.toarray(), ref.toarray())
