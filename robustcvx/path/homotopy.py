@@ -123,7 +123,9 @@ class Homotopy:
         self.Z, self.y, self.c = Z, y, c
         self.n, self.d = Z.shape
         self.ZT = np.ascontiguousarray(Z.T)
-        self.R = float(np.abs(Z).max(initial=0.0)) or 1.0
+        self.R_rows = np.abs(Z).max(axis=1, initial=0.0)        # max_j |z_ij| of each sample
+        self.R = float(self.R_rows.max(initial=0.0)) or 1.0
+        self.y32 = y.astype(np.float32)
 
     # ------------------------------------------------------------------ set up
     def start(self, s: float, A: list, sigma: dict, T: list, state: np.ndarray) -> None:
@@ -222,11 +224,12 @@ class Homotopy:
             self._ZC = grown
 
     def _close_window(self) -> bool:
-        """Compute every sample's margin exactly at every vertex of the window (one matrix product,
-        :class:`.feature_rows.FeatureRows`) and check that each unwatched sample stayed on its side of 1
-        (its margin is linear between vertices, so it did on the whole window iff it did at each
-        vertex).  On success the window's losses are replaced by the hinge losses recomputed from these
-        margins and the next window starts from the exact margins at the last vertex; on failure the
+        """Check that each unwatched sample stayed on its side of 1 at every vertex of the window (its
+        margin is linear between vertices, so it did on the whole window iff it did at each vertex).
+        Every sample's margin at every vertex is computed in one float32 matrix product with a bound of
+        its rounding error (:meth:`.feature_rows.FeatureRows.screen`); the samples the bound cannot
+        clear are computed again in float64, and the verdict is theirs.  On success the next window
+        starts from the float64 margins at the last vertex and the moves seen here; on failure the
         state goes back to the window's start and the window is redone watching also the samples that
         crossed and those that moved as far as their distance (every sample after ``MAX_RETRIES``
         failures in a row)."""
@@ -235,13 +238,19 @@ class Homotopy:
         models = res.models[first:]
         if not models:
             return True
-        M = self.rows.margins(models, self.y)
+        W, bs = self.rows.weights(models)
+        M, err = self.rows.screen(W, bs, self.y32, self.R_rows)
         hi, lo = M.max(axis=0), M.min(axis=0)
-        moved = np.maximum(hi - m0, m0 - lo)
+        moved = np.maximum(hi - m0, m0 - lo) + err
         if not everything:
             st = self.state
             free = self.where < 0
-            bad = (free & (st == P_STATE) & (hi > 1 + KKT_TOL)) | (free & (st == Z_STATE) & (lo < 1 - KKT_TOL))
+            P, Zs = free & (st == P_STATE), free & (st == Z_STATE)
+            doubt = np.flatnonzero((P & (hi + err > 1 + KKT_TOL)) | (Zs & (lo - err < 1 - KKT_TOL)))
+            bad = np.zeros(self.n, dtype=bool)
+            if doubt.size:                            # the float32 screen cannot clear these: exactly
+                Md = self.rows.exact(W, bs, self.y, doubt)
+                bad[doubt] = (P[doubt] & (Md.max(axis=0) > 1 + KKT_TOL)) | (Zs[doubt] & (Md.min(axis=0) < 1 - KKT_TOL))
             if bad.any():
                 watched = self.where >= 0
                 self._restore(self.snapshot)
@@ -252,10 +261,7 @@ class Homotopy:
                     self._open_window(m0, np.maximum(moved, self.move), watched | bad)
                 return False
         self.retries = 0
-        self.m_end = M[-1].copy()
-        M -= 1.0
-        np.minimum(M, 0.0, out=M)
-        res.losses[first:] = (-(M @ self.c)).tolist()
+        self.m_end = self.rows.exact(W[-1:], bs[-1:], self.y)[0]
         self.move = moved
         self.rows.keep_only(self.Aa)
         return True
