@@ -54,6 +54,7 @@ from .feature_rows import FeatureRows
 from .inverse import Inverse, SingularBasis
 
 P_STATE, Z_STATE, T_STATE = 1, 0, 2
+_SIGN = np.array([-1.0, 1.0, 0.0])     # by state: Z (margin above 1), P (below), T (on it)
 RATE_TOL = 1e-11        # relative: rates smaller than this do not move
 TIE = 1e-12             # relative: ratios this close are a tie (the largest rate wins: a stable pivot)
 KKT_TOL = 1e-8          # a recorded vertex must satisfy the optimality conditions this well
@@ -138,6 +139,7 @@ class Homotopy:
         self.T = list(T)
         self._sets()
         self.state = state.astype(np.int8).copy()
+        self.nP = int(np.count_nonzero(self.state == P_STATE))
         self.alpha = np.where(self.state == P_STATE, self.c, 0.0)
         self._exact_aggregates()
         self.ZTr = np.zeros((max(16, 2 * len(T)), self.d))
@@ -181,12 +183,13 @@ class Homotopy:
 
     # ------------------------------------------------------------------ watched samples, in windows
     def _open_window(self, m: np.ndarray, move: np.ndarray | None, also: np.ndarray | None = None) -> None:
-        """Watch the samples near the margin, from the exact margins ``m`` of every sample at the current
-        point: those whose distance to 1 is within ``WATCH_FACTOR`` times their largest move in the last
-        window (``move``; every sample when it is None), the ``MIN_WATCHED`` nearest, the tight ones and
-        those of ``also`` (a mask); save the state to come back to if the window fails its check."""
+        """Watch the samples near the margin, from the margins ``m`` of every sample at the current point
+        (to within rounding; the watched margins are then computed in float64): those whose distance to
+        1 is within ``WATCH_FACTOR`` times their largest move in the last window (``move``; every sample
+        when it is None), the ``MIN_WATCHED`` nearest, the tight ones and those of ``also`` (a mask);
+        save the state to come back to if the window fails its check."""
         gap = np.abs(m - 1.0)
-        gap[self.state == T_STATE] = 0.0
+        gap[self.Ta] = 0.0
         if move is None or self.n <= MIN_WATCHED:
             C = np.arange(self.n)
         else:
@@ -201,12 +204,15 @@ class Homotopy:
         self.where[C] = np.arange(C.size)
         k = len(self.A)
         self._ZC = np.zeros((C.size, max(8, 2 * k)))
+        self.yC = self.y[C]
+        self.mC = self.yC * self.b
         if k:
-            self._ZC[:, :k] = self.Z[np.ix_(C, self.Aa)]
-        self.yC, self.mC = self.y[C], m[C].copy()
+            ZC = self._ZC[:, :k]
+            ZC[...] = self.Z[np.ix_(C, self.Aa)]
+            self.mC += ZC @ self.wA
         stC = self.state[C]
-        self.sgnC = np.where(stC == P_STATE, 1.0, np.where(stC == Z_STATE, -1.0, 0.0))
-        self.hidden_P = int(np.count_nonzero(self.state == P_STATE)) - int(np.count_nonzero(stC == P_STATE))
+        self.sgnC = _SIGN[stC]
+        self.hidden_P = self.nP - int(np.count_nonzero(stC == P_STATE))
         self.window = (len(self.result.budgets), m, C.size == self.n)
         self.snapshot = self._save()
         self.result.refreshes += 1
@@ -261,7 +267,7 @@ class Homotopy:
                     self._open_window(m0, np.maximum(moved, self.move), watched | bad)
                 return False
         self.retries = 0
-        self.m_end = self.rows.exact(W[-1:], bs[-1:], self.y)[0]
+        self.m_end = M[-1].astype(float)          # (to choose the next watched set; theirs are recomputed)
         self.move = moved
         self.rows.keep_only(self.Aa)
         return True
@@ -271,13 +277,13 @@ class Homotopy:
         return {"s": self.s, "A": list(self.A), "inA": self.inA.copy(), "sig": self.sig.copy(),
                 "wA": self.wA.copy(), "b": self.b,
                 "T": list(self.T), "state": self.state.copy(), "alpha": self.alpha.copy(), "G": self.G.copy(),
-                "B": self.B, "CP": self.CP, "g": self.g.copy(), "mu": self.mu,
+                "B": self.B, "CP": self.CP, "g": self.g.copy(), "mu": self.mu, "nP": self.nP,
                 "inv": (self.inv.M.copy(), self.inv.N.copy(), self.inv.updates),
                 "ZTr": self.ZTr[:len(self.T)].copy(),
                 "lengths": (len(r.budgets), len(r.flips), len(r.checkpoints))}
 
     def _restore(self, snap: dict) -> None:
-        for key in ("s", "A", "inA", "sig", "wA", "b", "T", "state", "alpha", "G", "B", "CP", "g", "mu"):
+        for key in ("s", "A", "inA", "sig", "wA", "b", "T", "state", "alpha", "G", "B", "CP", "g", "mu", "nP"):
             value = snap[key]
             setattr(self, key, value.copy() if hasattr(value, "copy") else value)
         self._sets()
@@ -301,10 +307,12 @@ class Homotopy:
             self.G -= ci * self.Z[i]
             self.B -= ci * self.y[i]
             self.CP -= ci
+            self.nP -= 1
         if st == P_STATE:
             self.G += ci * self.Z[i]
             self.B += ci * self.y[i]
             self.CP += ci
+            self.nP += 1
         self.state[i] = st
         if st != T_STATE:
             self.alpha[i] = ci if st == P_STATE else 0.0
@@ -534,6 +542,7 @@ class Homotopy:
             self.G -= ci * self.Z[i]
             self.B -= ci * self.y[i]
             self.CP -= ci
+            self.nP -= 1
         self.state[i] = T_STATE
         pos = self.where[i]
         if pos < 0:
