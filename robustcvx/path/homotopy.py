@@ -45,6 +45,7 @@ one mutable simplex state, and splitting them would spread that state over sever
 
 from __future__ import annotations
 
+import gc
 import math
 from dataclasses import dataclass, field
 
@@ -106,7 +107,7 @@ def _pick(room: np.ndarray, rate: np.ndarray, valid: np.ndarray) -> tuple[float,
         return math.inf, -1
     ratios = np.maximum(room, 0.0)
     ratios /= rate
-    np.copyto(ratios, math.inf, where=~valid)
+    ratios = np.where(valid, ratios, math.inf)
     r = int(ratios.argmin())
     low = float(ratios[r])
     if not low < math.inf:
@@ -208,7 +209,7 @@ class Homotopy:
         self.mC = self.yC * self.b
         if k:
             ZC = self._ZC[:, :k]
-            ZC[...] = self.Z[np.ix_(C, self.Aa)]
+            ZC[...] = self.ZT[self.Aa][:, C].T
             self.mC += ZC @ self.wA
         stC = self.state[C]
         self.sgnC = _SIGN[stC]
@@ -351,8 +352,14 @@ class Homotopy:
         """Follow the path until ``psi`` is flat or the loss is zero; ``stopped`` says why it ended
         early, if it did."""
         limit = max_steps or MAX_STEPS_FACTOR * (self.n + self.d) + 100
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return self._run(limit)
+        collecting = gc.isenabled()
+        gc.disable()                      # the loop makes no cycles; the collector only rescans the record
+        try:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return self._run(limit)
+        finally:
+            if collecting:
+                gc.enable()
 
     def _run(self, limit: int) -> HomotopyResult:
         res = self.result
@@ -464,7 +471,7 @@ class Homotopy:
             delta_i = -1.0 if self.state[i] == P_STATE else 1.0
             q = np.empty(len(self.A) + 1)
             q[0] = self.y[i]
-            q[1:] = self.Z[i, self.Aa]
+            q[1:] = self.Z[i].take(self.Aa)
             dz = q @ N
             dz *= -delta_i
         else:
@@ -569,7 +576,7 @@ class Homotopy:
             return
         row = np.empty(len(self.A) + 1)
         row[0] = self.y[i]
-        row[1:] = self.Z[i, self.Aa]
+        row[1:] = self.Z[i].take(self.Aa)
         if block[0] == "tight":                       # T sample t leaves; i takes its row
             pos = block[1]
             t = self.T[pos]
@@ -586,7 +593,7 @@ class Homotopy:
             j, sign = block[1], block[2]
             col = np.empty(len(self.T) + 1)
             col[0] = sign
-            col[1:] = self.Z[self.Ta, j]
+            col[1:] = self.ZT[j].take(self.Ta)
             self.inv.border(row, col, float(self.Z[i, j]))
             self._join_T(i)
             self._add_feature(j, sign)
@@ -602,7 +609,7 @@ class Homotopy:
         self.wA = np.append(self.wA, 0.0)
         self.rows.add(j)
         self._grow_cols(len(self.A))
-        self._ZC[:, len(self.A) - 1] = self.ZT[j, self.C]
+        self._ZC[:, len(self.A) - 1] = self.ZT[j].take(self.C)
 
     def _after_feature(self, pos: int, block: tuple) -> None:
         if block[0] == "tight":                       # a T sample leaves with the feature
@@ -623,7 +630,7 @@ class Homotopy:
             j2, sign = block[1], block[2]
             col = np.empty(len(self.T) + 1)
             col[0] = sign
-            col[1:] = self.Z[self.Ta, j2]
+            col[1:] = self.ZT[j2].take(self.Ta)
             self.inv.replace_col(pos + 1, col)
             self.inA[self.A[pos]] = False
             self.inA[j2] = True
@@ -631,7 +638,7 @@ class Homotopy:
             self.A[pos] = j2
             self.sig[pos] = sign
             self.wA[pos] = 0.0
-            self._ZC[:, pos] = self.ZT[j2, self.C]
+            self._ZC[:, pos] = self.ZT[j2].take(self.C)
         self._sets()
 
 
