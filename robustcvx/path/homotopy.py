@@ -209,7 +209,10 @@ class Homotopy:
         self.mC = self.yC * self.b
         if k:
             ZC = self._ZC[:, :k]
-            ZC[...] = self.ZT[self.Aa][:, C].T
+            if C.size * self.d <= k * self.n:       # gather the smaller block of whole rows first
+                ZC[...] = self.Z[C].take(self.Aa, axis=1)
+            else:
+                ZC[...] = self.ZT[self.Aa][:, C].T
             self.mC += ZC @ self.wA
         stC = self.state[C]
         self.sgnC = _SIGN[stC]
