@@ -240,3 +240,33 @@ def test_shared_form_matrix_built_from_the_dense_data_is_the_block_matrix():
     got = sp.csc_matrix((value, index, start), shape=ref.shape)
     assert got.nnz == ref.nnz
     np.testing.assert_array_equal(got.toarray(), ref.toarray())
+
+
+def test_inverse_updates_match_a_fresh_inverse():
+    """path.inverse keeps M^{-1} under the homotopy's basis changes (rank-one row / column
+    replacements in place, bordering, and removal of a row and a column with the last ones taking
+    their places): after each change N equals numpy's inverse of the changed M."""
+    from robustcvx.path.inverse import Inverse
+
+    rng = np.random.default_rng(4)
+    M = rng.normal(size=(6, 6))
+    inv = Inverse(M)
+    for step in range(40):
+        k = inv.k
+        kind = step % 4
+        if kind == 0:
+            r = int(rng.integers(k))
+            inv.replace_row(r, rng.normal(size=k))
+        elif kind == 1:
+            c = int(rng.integers(k))
+            inv.replace_col(c, rng.normal(size=k))
+        elif kind == 2:
+            inv.border(rng.normal(size=k), rng.normal(size=k), float(rng.normal()))
+        else:
+            r, c = int(rng.integers(k)), int(rng.integers(k))
+            before = inv.M.copy()
+            inv.delete_swap(r, c)
+            rows, cols = list(range(k)), list(range(k))
+            rows[r], cols[c] = k - 1, k - 1
+            np.testing.assert_array_equal(inv.M, before[np.ix_(rows[:-1], cols[:-1])])
+        np.testing.assert_allclose(inv.N, np.linalg.inv(inv.M), rtol=1e-8, atol=1e-8 * np.abs(inv.N).max())

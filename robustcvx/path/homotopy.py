@@ -616,18 +616,21 @@ class Homotopy:
 
     def _after_feature(self, pos: int, block: tuple) -> None:
         if block[0] == "tight":                       # a T sample leaves with the feature
-            tpos = block[1]
+            tpos = block[1]                           # (the last sample and feature take their places)
             t = self.T[tpos]
-            self.inv.delete(tpos + 1, pos + 1)
-            del self.T[tpos]
-            self.ZTr[tpos:len(self.T)] = self.ZTr[tpos + 1:len(self.T) + 1]
+            self.inv.delete_swap(tpos + 1, pos + 1)
+            last = len(self.T) - 1
+            self.T[tpos] = self.T[last]
+            self.T.pop()
+            self.ZTr[tpos] = self.ZTr[last]
             self._set_state(t, block[2])
             self.inA[self.A[pos]] = False
-            del self.A[pos]
-            self.sig = np.delete(self.sig, pos)
-            self.wA = np.delete(self.wA, pos)
-            k = len(self.A)
-            self._ZC[:, pos:k] = self._ZC[:, pos + 1:k + 1]
+            k = len(self.A) - 1
+            self.A[pos] = self.A[k]
+            self.A.pop()
+            self.sig[pos], self.wA[pos] = self.sig[k], self.wA[k]
+            self.sig, self.wA = self.sig[:k].copy(), self.wA[:k].copy()
+            self._ZC[:, pos] = self._ZC[:, k]
             self._watch(t)
         else:                                         # another feature (or j with the other sign) replaces j
             j2, sign = block[1], block[2]

@@ -128,6 +128,27 @@ class Inverse:
         self.M, self.N = M, N
         self._after_update()
 
+    def delete_swap(self, r: int, c: int) -> None:
+        """Remove row ``r`` and column ``c``, the last row taking the place of ``r`` and the last column
+        that of ``c`` (``O(k^2)`` with one copy: swapping rows ``r, k-1`` and columns ``c, k-1`` of ``M``
+        swaps columns ``r, k-1`` and rows ``c, k-1`` of ``N``; then the last row and column go, by the
+        deletion formula)."""
+        last = self.k - 1
+        M, N = self.M, self.N
+        if r != last:
+            M[[r, last]] = M[[last, r]]
+            N[:, [r, last]] = N[:, [last, r]]
+        if c != last:
+            M[:, [c, last]] = M[:, [last, c]]
+            N[[c, last]] = N[[last, c]]
+        piv = float(N[last, last])
+        self._pivot_ok(piv, float(np.abs(N).max(initial=0.0)))
+        out = np.array(N[:last, :last])
+        _rank_one(out, -1.0 / piv, N[:last, last].copy(), N[last, :last].copy())
+        self.N = out
+        self.M = np.array(M[:last, :last])
+        self._after_update()
+
     def delete(self, r: int, c: int) -> None:
         """Remove row ``r`` and column ``c``."""
         piv = float(self.N[c, r])
