@@ -163,9 +163,13 @@ class Homotopy:
         self._check("start")
 
     def _sets(self) -> None:
-        """The arrays of the active features and tight samples (new arrays: recorded ones never change)."""
+        """The arrays of the active features and tight samples (new arrays: recorded ones never change),
+        and the features outside the active set, twice (for the two signs of the dual ratio test)."""
         self.Aa = np.array(self.A, dtype=np.int64)
         self.Ta = np.array(self.T, dtype=np.int64)
+        if not hasattr(self, "_rate2"):
+            self._rate2, self._room2 = np.empty(2 * self.d), np.empty(2 * self.d)
+        self._outside2 = np.tile(~self.inA, 2)
 
     def _exact_aggregates(self) -> None:
         cP = np.where(self.state == P_STATE, self.c, 0.0)
@@ -455,7 +459,7 @@ class Homotopy:
         res = self.result
         self._check(f"the vertex at s = {self.s:.12g}")
         res.budgets.append(self.s)
-        loss = self.CP - float(self.G[self.Aa] @ self.wA) - self.B * self.b
+        loss = self.CP - float(self.G.take(self.Aa) @ self.wA) - self.B * self.b
         res.losses.append(max(loss, 0.0))
         res.models.append((self.Aa, self.wA.copy(), float(self.b)))
         res.duals.append(self._piece_dual())
@@ -518,20 +522,18 @@ class Homotopy:
         if event[0] == "sample":
             cands.append((float(self.c[event[1]]), ("cross",), 1.0))
         gscale = RATE_TOL * (abs(dmu) + float(np.abs(dg).max(initial=0.0)) + 1e-300)
-        outside = ~self.inA
-        if event[0] == "feature":
-            outside[self.A[event[1]]] = True
         # |g_j| reaching mu from inside: g_j reaching +mu (first d entries) or -mu (last d)
         d = self.d
-        rate = np.empty(2 * d)
+        rate, room = self._rate2, self._room2
         np.subtract(dg, dmu, out=rate[:d])
         np.subtract(-dmu, dg, out=rate[d:])
-        room = np.empty(2 * d)
         np.subtract(self.mu, self.g, out=room[:d])
         np.add(self.mu, self.g, out=room[d:])
         valid = rate > gscale
-        valid[:d] &= outside
-        valid[d:] &= outside
+        valid &= self._outside2
+        if event[0] == "feature":                     # the leaving feature may come back with either sign
+            j = self.A[event[1]]
+            valid[j], valid[d + j] = rate[j] > gscale, rate[d + j] > gscale
         ratio, r = _pick(room, rate, valid)
         if r >= 0:
             cands.append((ratio, ("feature", r % d, 1.0 if r < d else -1.0), float(rate[r])))
