@@ -254,14 +254,15 @@ def test_inverse_updates_match_a_fresh_inverse():
     for step in range(40):
         k = inv.k
         kind = step % 4
-        if kind == 0:
-            r = int(rng.integers(k))
-            inv.replace_row(r, rng.normal(size=k))
+        if kind == 0:                                 # with and without the caller's v N
+            r, v = int(rng.integers(k)), rng.normal(size=k)
+            inv.replace_row(r, v, v @ inv.N if step % 8 == 0 else None)
         elif kind == 1:
             c = int(rng.integers(k))
             inv.replace_col(c, rng.normal(size=k))
         elif kind == 2:
-            inv.border(rng.normal(size=k), rng.normal(size=k), float(rng.normal()))
+            q = rng.normal(size=k)
+            inv.border(q, rng.normal(size=k), float(rng.normal()), q @ inv.N if step % 8 == 2 else None)
         else:
             r, c = int(rng.integers(k)), int(rng.integers(k))
             before = inv.M.copy()

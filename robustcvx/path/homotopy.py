@@ -61,7 +61,7 @@ TIE = 1e-12             # relative: ratios this close are a tie (the largest rat
 KKT_TOL = 1e-8          # a recorded vertex must satisfy the optimality conditions this well
 MAX_STEPS_FACTOR = 40   # steps allowed per sample and feature before the homotopy gives up
 CHECKPOINT_EVERY = 256  # vertices between two saved state vectors (to rebuild any edge's dual)
-WINDOW = 32             # vertices between two checks of the unwatched samples (and exact margins, g)
+WINDOW = 64             # vertices between two checks of the unwatched samples (and exact margins, g)
 MIN_WATCHED = 256       # samples watched at least (the nearest to the margin)
 WATCH_FACTOR = 5.0      # watch the samples within this many times the last window's largest margin move
 MAX_RETRIES = 3         # failed windows in a row before one watches every sample
@@ -479,8 +479,9 @@ class Homotopy:
             q = np.empty(len(self.A) + 1)
             q[0] = self.y[i]
             q[1:] = self.Z[i].take(self.Aa)
-            dz = q @ N
-            dz *= -delta_i
+            qN = q @ N
+            self._row = (q, qN)                       # the sample's row of M, and times M^{-1}, for the pivot
+            dz = -delta_i * qN
         else:
             pos = event[1]
             dz = (-self.sig[pos]) * N[pos + 1]
@@ -579,13 +580,11 @@ class Homotopy:
         if block[0] == "cross":                       # passed through the hinge: P <-> Z
             self._set_state(i, Z_STATE if self.state[i] == P_STATE else P_STATE)
             return
-        row = np.empty(len(self.A) + 1)
-        row[0] = self.y[i]
-        row[1:] = self.Z[i].take(self.Aa)
+        row, rowN = self._row
         if block[0] == "tight":                       # T sample t leaves; i takes its row
             pos = block[1]
             t = self.T[pos]
-            self.inv.replace_row(pos + 1, row)
+            self.inv.replace_row(pos + 1, row, rowN)
             self._join_T(i)
             self.T[pos] = i
             self.ZTr[pos] = self.Z[i]
@@ -599,7 +598,7 @@ class Homotopy:
             col = np.empty(len(self.T) + 1)
             col[0] = sign
             col[1:] = self.ZT[j].take(self.Ta)
-            self.inv.border(row, col, float(self.Z[i, j]))
+            self.inv.border(row, col, float(self.Z[i, j]), rowN)
             self._join_T(i)
             self._add_feature(j, sign)
             self._ensure_rows(len(self.T) + 1)

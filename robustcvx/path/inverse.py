@@ -88,10 +88,15 @@ class Inverse:
         if not np.isfinite(den) or abs(den) <= 1e-11 * max(1.0, scale):
             raise SingularBasis("the change makes the basis singular")
 
-    def replace_row(self, r: int, v: np.ndarray) -> None:
+    def replace_row(self, r: int, v: np.ndarray, vN: np.ndarray | None = None) -> None:
+        """Replace row ``r`` by ``v``; ``vN = v N`` if the caller has it (then ``u N = v N - e_r``)."""
         u = np.asarray(v, dtype=float) - self.M[r]
         Ne = self.N[:, r].copy()
-        uN = u @ self.N
+        if vN is None:
+            uN = u @ self.N
+        else:
+            uN = np.array(vN, dtype=float)
+            uN[r] -= 1.0
         den = 1.0 + float(uN[r])
         self._pivot_ok(den, float(np.abs(u).max(initial=0.0)) * float(np.abs(Ne).max(initial=0.0)))
         _rank_one(self.N, -1.0 / den, Ne, uN)
@@ -108,11 +113,13 @@ class Inverse:
         self.M[:, c] = v
         self._after_update()
 
-    def border(self, q: np.ndarray, p: np.ndarray, a: float) -> None:
-        """Append the row ``q`` (length k) and the column ``p`` (length k) with corner ``a``."""
+    def border(self, q: np.ndarray, p: np.ndarray, a: float, qN: np.ndarray | None = None) -> None:
+        """Append the row ``q`` (length k) and the column ``p`` (length k) with corner ``a`` (``qN = q N``
+        if the caller has it)."""
         k = self.k
         Np = self.N @ p
-        qN = q @ self.N
+        if qN is None:
+            qN = q @ self.N
         sigma = float(a - q @ Np)
         self._pivot_ok(sigma, abs(a) + float(np.abs(q).max(initial=0.0)) * float(np.abs(Np).max(initial=0.0)))
         N = np.empty((k + 1, k + 1))
