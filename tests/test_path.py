@@ -271,3 +271,62 @@ def test_inverse_updates_match_a_fresh_inverse():
             rows[r], cols[c] = k - 1, k - 1
             np.testing.assert_array_equal(inv.M, before[np.ix_(rows[:-1], cols[:-1])])
         np.testing.assert_allclose(inv.N, np.linalg.inv(inv.M), rtol=1e-8, atol=1e-8 * np.abs(inv.N).max())
+
+
+def test_float32_screen_bounds_its_rounding_error():
+    """FeatureRows.screen: the float32 margins of every sample at every model are within the stated
+    bound of the float64 ones (computed here directly from the data), and the bound is small."""
+    from robustcvx.path.feature_rows import FeatureRows
+
+    rng = np.random.default_rng(5)
+    n, d = 300, 40
+    Z = rng.uniform(-1, 1, size=(n, d)) * (rng.uniform(size=(n, d)) < 0.7)
+    y = np.where(rng.normal(size=n) > 0, 1.0, -1.0)
+    rows = FeatureRows(np.ascontiguousarray(Z.T))
+    models = []
+    for _ in range(12):
+        A = np.sort(rng.choice(d, size=int(rng.integers(1, d)), replace=False))
+        for j in A:
+            rows.add(int(j))
+        models.append((A, rng.normal(size=A.size) * 30.0, float(rng.normal() * 5)))
+    W, bs = rows.weights(models)
+    M32, err = rows.screen(W, bs, y.astype(np.float32), np.abs(Z).max(axis=1))
+    exact = np.array([Z[:, a] @ w + y * b for a, w, b in models])
+    assert np.all(np.abs(M32.astype(float) - exact) <= err[None, :])
+    scale = max(np.abs(w).sum() for _, w, _ in models) * np.abs(Z).max() + max(abs(b) for _, _, b in models)
+    assert err.max() <= 1e-5 * scale                 # of the order of (slots) x float32's unit roundoff
+    np.testing.assert_allclose(rows.exact(W, bs, y), exact, rtol=1e-12, atol=1e-10)
+    np.testing.assert_allclose(rows.exact(W, bs, y, np.array([3, 7])), exact[:, [3, 7]], rtol=1e-12, atol=1e-10)
+
+
+def test_failed_windows_are_redone_and_the_path_is_unchanged(monkeypatch):
+    """Watching too few samples makes windows fail their check (an unwatched sample crossed the
+    margin); each is redone from its start watching more, and the path still equals the direct solves
+    and the warm-started re-solves."""
+    from robustcvx.path import homotopy
+
+    runs = []
+    run = homotopy.Homotopy.run
+
+    def recording_run(self, *args, **kwargs):
+        res = run(self, *args, **kwargs)
+        runs.append(res)
+        return res
+
+    monkeypatch.setattr(homotopy.Homotopy, "run", recording_run)
+    monkeypatch.setattr(homotopy, "MIN_WATCHED", 4)
+    monkeypatch.setattr(homotopy, "WATCH_FACTOR", 0.05)
+    monkeypatch.setattr(homotopy, "WINDOW", 8)
+    rng = np.random.default_rng(13)
+    n, d = 160, 8
+    X = rng.uniform(0, 1, size=(n, d))
+    y = np.where(X[:, :3].sum(axis=1) + 0.4 * rng.normal(size=n) > 1.5, 1.0, -1.0)
+    hom = robust_path(X, y, norm="inf", method="homotopy")
+    assert hom.method == "homotopy" and runs[-1].rollbacks > 0 and not runs[-1].stopped
+    sand = robust_path(X, y, norm="inf", method="sandwich")
+    grid = np.linspace(0.0, 1.1 * hom.breakpoints.max(), 25)
+    assert max(abs(hom.value(e) - sand.value(e)) for e in grid) <= 1e-8
+    for e in grid[::6]:
+        row = hom.values([e])[0]
+        assert row["verified"]
+        assert row["objective"] == pytest.approx(solve(RobustHingeProblem(X, y, e, "inf")).objective, abs=1e-9)
