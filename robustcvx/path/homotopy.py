@@ -349,8 +349,10 @@ class Homotopy:
                 bad.append("a tight multiplier is outside [0, c]")
         if float(np.abs(self.g).max(initial=0.0)) > self.mu * (1 + tol) + tol * 1e-3:
             bad.append("|g_j| exceeds mu")
-        if self.A and (self.sig * self.wA < -tol * (1.0 + float(np.abs(self.wA).max()))).any():
-            bad.append("an active weight has the wrong sign")
+        if self.A:
+            low = float((self.sig * self.wA).min())
+            if low < 0 and low < -tol * (1.0 + float(np.abs(self.wA).max())):
+                bad.append("an active weight has the wrong sign")
         if bad:
             raise HomotopyStopped(f"{where}: " + "; ".join(bad))
 
@@ -430,12 +432,14 @@ class Homotopy:
         else:
             dm = self.yC * db
         best, event = math.inf, None
+        ax = np.abs(x)
+        dwmax = float(ax[1:].max(initial=0.0))
         if self.A:                                    # active weights reaching 0
             rate = -self.sig * dw
-            ratio, r = _pick(self.sig * self.wA, rate, rate > RATE_TOL * (1.0 + float(np.abs(dw).max())))
+            ratio, r = _pick(self.sig * self.wA, rate, rate > RATE_TOL * (1.0 + dwmax))
             if r >= 0:
                 best, event = ratio, ("feature", r)
-        tol = RATE_TOL * self.R * (1.0 + float(np.abs(x).max()))
+        tol = RATE_TOL * self.R * (1.0 + max(abs(db), dwmax))
         toward = self.sgnC * dm                       # watched samples reaching the margin
         ratio, r = _pick(self.sgnC * (1.0 - self.mC), toward, toward > tol)
         if r >= 0 and (ratio < best or event is None):

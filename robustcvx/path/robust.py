@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -86,9 +87,9 @@ class RobustPath:
         self.envelope = env
         self._points = [points[i] for i in env.index]
         # the line of the edge left of hull vertex k (k >= 1) and the one right of the last vertex
-        edges = [_edge_line(lines[int(a) + 1:int(b) + 1], (env.budgets[k], env.losses[k]),
-                            (env.budgets[k + 1], env.losses[k + 1]))
-                 for k, (a, b) in enumerate(zip(env.index[:-1], env.index[1:]))]
+        idx, bud, los = env.index.tolist(), env.budgets.tolist(), env.losses.tolist()
+        edges = [lines[b] if b == a + 1 else _edge_line(lines[a + 1:b + 1], (bud[k], los[k]), (bud[k + 1], los[k + 1]))
+                 for k, (a, b) in enumerate(pairwise(idx))]       # (one candidate: nothing to choose)
         self._left = [None, *edges]
         self._right = [*edges, lines[-1]]
         self._certificates: dict[float, Certificate] = {}
