@@ -26,15 +26,23 @@ feature's ``|g_j|`` reaches ``mu`` (it joins ``A`` with the sign of ``g_j``), th
 crosses the whole hinge (from ``P`` to ``Z`` or back), or ``mu`` reaches 0 (``psi`` is flat and the
 path complete).  The path also ends when no sample is left inside the hinge (zero loss).
 
-**Cost.**  ``M^{-1}`` is updated in ``O(k^2)`` per step (:mod:`.inverse`, ``k = |A| + 1``).  Only
-samples near the margin are watched: from a reference point where every margin is computed, a
-margin moves by at most ``R ||w - w_ref||_1 + |b - b_ref|`` (``R = max |x_ij|``), so a sample
-whose reference margin is farther than that from 1 cannot reach it; the watched set is rebuilt
-before that bound reaches its size.  A step costs ``O(k^2 + |C| k + d |T|)`` for the watched set
-``C``, not ``O(n d)``.
+**Cost.**  ``M^{-1}`` is updated in ``O(k^2)`` per step (:mod:`.inverse`, ``k = |A| + 1``; rank-one
+changes in place, the entering sample's row times ``M^{-1}`` shared by the dual step and the pivot).
+Only the samples near the margin are *watched* (their margins kept and ratio-tested at each step),
+in windows of ``WINDOW`` vertices: a window watches the samples whose distance to 1 is within
+``WATCH_FACTOR`` times their largest margin move in the previous window (and the ``MIN_WATCHED``
+nearest).  When the window closes, every sample's margin at every one of its vertices is computed in
+one float32 matrix product (:class:`.feature_rows.FeatureRows`, with a proven bound of its rounding
+error; the samples the bound cannot clear are computed again in float64), and each unwatched sample
+must have stayed on its side of 1 at every vertex (its margin is linear between vertices, so then it
+did on the whole window).  If one did not, the window is undone (the state saved at its start) and
+redone watching also the samples that crossed and those that moved as far as their distance, so a
+recorded vertex is always checked against every sample.  A step costs ``O(k^2 + |C| k + d k)`` for
+the watched set ``C`` (a few hundred samples), plus ``O(n k)`` per vertex for the window's check.
 
 **Checks.**  Every recorded vertex is checked (the watched margins on the right side of 1, the
-tight multipliers in ``[0, c]``, ``|g_j| <= mu`` for every feature, the active signs); a failure
+tight multipliers in ``[0, c]``, ``|g_j| <= mu`` for every feature, the active signs; every other
+sample's side of 1 when its window closes); a failure
 stops the homotopy with a reason, and the caller continues with warm-started solves
 (:mod:`.engine`).  The start is a solve of the budget LP at a small budget (:func:`crash`).
 The ``l_1`` threat's budget ``||w||_inf <= s`` has other sets and is left to :mod:`.sandwich`.
@@ -61,7 +69,7 @@ TIE = 1e-12             # relative: ratios this close are a tie (the largest rat
 KKT_TOL = 1e-8          # a recorded vertex must satisfy the optimality conditions this well
 MAX_STEPS_FACTOR = 40   # steps allowed per sample and feature before the homotopy gives up
 CHECKPOINT_EVERY = 256  # vertices between two saved state vectors (to rebuild any edge's dual)
-WINDOW = 64             # vertices between two checks of the unwatched samples (and exact margins, g)
+WINDOW = 64             # vertices between two checks of the unwatched samples (and exact g)
 MIN_WATCHED = 256       # samples watched at least (the nearest to the margin)
 WATCH_FACTOR = 5.0      # watch the samples within this many times the last window's largest margin move
 MAX_RETRIES = 3         # failed windows in a row before one watches every sample

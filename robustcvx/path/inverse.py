@@ -12,7 +12,11 @@ recomputed from ``M`` by an LU factorisation.
 * replace column ``c`` by ``v``: ``M' = M + u e_c^T``, ``M'^{-1} = N - (N u)(e_c^T N) / (1 + e_c^T N u)``;
 * border with a row ``q`` and a column ``p`` (corner ``a``): with ``sigma = a - q^T N p``,
   ``M'^{-1} = [[N + N p q^T N / sigma, -N p / sigma], [-q^T N / sigma, 1 / sigma]]``;
-* delete row ``r`` and column ``c``: ``(M without r, c)^{-1} = N_{-c,-r} - N_{-c,r} N_{c,-r} / N_{c,r}``.
+* delete row ``r`` and column ``c``: ``(M without r, c)^{-1} = N_{-c,-r} - N_{-c,r} N_{c,-r} / N_{c,r}``
+  (:meth:`Inverse.delete_swap` first moves the last row and column into their places, so that one
+  copy of the leading block is all that moves).
+
+The rank-one changes are made in place by BLAS ``dger``.
 """
 
 from __future__ import annotations
