@@ -105,10 +105,10 @@ def shared_columns(Z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     ``up_j``, ``+1`` in every ``lo_j``.
     """
     n, d = Z.shape
-    nz = Z != 0
-    counts = np.count_nonzero(nz, axis=1)
-    _, cols = np.nonzero(nz)                       # sample by sample, features ascending
-    vals = Z[nz]
+    flat = np.flatnonzero(Z)                       # sample by sample, features ascending
+    counts = np.bincount(flat // d, minlength=n)
+    cols = flat % d
+    vals = Z.ravel().take(flat)
     start_a = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts + 1, out=start_a[1:])
     m = int(start_a[-1])
