@@ -127,7 +127,8 @@ class Inverse:
         sigma = float(a - q @ Np)
         self._pivot_ok(sigma, abs(a) + float(np.abs(q).max(initial=0.0)) * float(np.abs(Np).max(initial=0.0)))
         N = np.empty((k + 1, k + 1))
-        N[:k, :k] = self.N + np.outer(Np, qN / sigma)
+        _rank_one(self.N, 1.0 / sigma, Np, qN)        # (in place: the old N is replaced below)
+        N[:k, :k] = self.N
         N[:k, k] = -Np / sigma
         N[k, :k] = -qN / sigma
         N[k, k] = 1.0 / sigma
