@@ -217,3 +217,116 @@ def test_watched_windows_on_more_samples_than_are_watched():
         row = hom.values([e])[0]
         assert row["verified"]
         assert row["objective"] == pytest.approx(solve(RobustHingeProblem(X, y, e, "inf")).objective, abs=1e-9)
+
+
+def test_shared_form_matrix_built_from_the_dense_data_is_the_block_matrix():
+    """budget_lp.shared_columns (the l_inf budget LP's matrix, built in one pass) against the block
+    assembly written from the rows' definitions: balance, g_j - gamma_j = 0, gamma_j -/+ mu."""
+    import scipy.sparse as sp
+
+    from robustcvx.path.budget_lp import shared_columns
+
+    rng = np.random.default_rng(3)
+    n, d = 9, 5
+    Z = rng.normal(size=(n, d)) * (rng.uniform(size=(n, d)) < 0.6)
+    Z[2] = 0.0                                        # a sample with no nonzero feature
+    y = np.where(rng.normal(size=n) > 0, 1.0, -1.0)
+    eye, col = sp.identity(d), sp.csr_matrix(np.ones((d, 1)))
+    ref = sp.bmat([[sp.csr_matrix(y[None, :]), None, None],
+                   [sp.csr_matrix(Z.T), -eye, None],
+                   [None, eye, -col],
+                   [None, eye, col]], format="csc")
+    start, index, value = shared_columns(Z, y)
+    got = sp.csc_matrix((value, index, start), shape=ref.shape)
+    assert got.nnz == ref.nnz
+    np.testing.assert_array_equal(got.toarray(), ref.toarray())
+
+
+def test_inverse_updates_match_a_fresh_inverse():
+    """path.inverse keeps M^{-1} under the homotopy's basis changes (rank-one row / column
+    replacements in place, bordering, and removal of a row and a column with the last ones taking
+    their places): after each change N equals numpy's inverse of the changed M."""
+    from robustcvx.path.inverse import Inverse
+
+    rng = np.random.default_rng(4)
+    M = rng.normal(size=(6, 6))
+    inv = Inverse(M)
+    for step in range(40):
+        k = inv.k
+        kind = step % 4
+        if kind == 0:                                 # with and without the caller's v N
+            r, v = int(rng.integers(k)), rng.normal(size=k)
+            inv.replace_row(r, v, v @ inv.N if step % 8 == 0 else None)
+        elif kind == 1:
+            c = int(rng.integers(k))
+            inv.replace_col(c, rng.normal(size=k))
+        elif kind == 2:
+            q = rng.normal(size=k)
+            inv.border(q, rng.normal(size=k), float(rng.normal()), q @ inv.N if step % 8 == 2 else None)
+        else:
+            r, c = int(rng.integers(k)), int(rng.integers(k))
+            before = inv.M.copy()
+            inv.delete_swap(r, c)
+            rows, cols = list(range(k)), list(range(k))
+            rows[r], cols[c] = k - 1, k - 1
+            np.testing.assert_array_equal(inv.M, before[np.ix_(rows[:-1], cols[:-1])])
+        np.testing.assert_allclose(inv.N, np.linalg.inv(inv.M), rtol=1e-8, atol=1e-8 * np.abs(inv.N).max())
+
+
+def test_float32_screen_bounds_its_rounding_error():
+    """FeatureRows.screen: the float32 margins of every sample at every model are within the stated
+    bound of the float64 ones (computed here directly from the data), and the bound is small."""
+    from robustcvx.path.feature_rows import FeatureRows
+
+    rng = np.random.default_rng(5)
+    n, d = 300, 40
+    Z = rng.uniform(-1, 1, size=(n, d)) * (rng.uniform(size=(n, d)) < 0.7)
+    y = np.where(rng.normal(size=n) > 0, 1.0, -1.0)
+    rows = FeatureRows(np.ascontiguousarray(Z.T))
+    models = []
+    for _ in range(12):
+        A = np.sort(rng.choice(d, size=int(rng.integers(1, d)), replace=False))
+        for j in A:
+            rows.add(int(j))
+        models.append((A, rng.normal(size=A.size) * 30.0, float(rng.normal() * 5)))
+    W, bs = rows.weights(models)
+    M32, err = rows.screen(W, bs, y.astype(np.float32), np.abs(Z).max(axis=1))
+    exact = np.array([Z[:, a] @ w + y * b for a, w, b in models])
+    assert np.all(np.abs(M32.astype(float) - exact) <= err[None, :])
+    scale = max(np.abs(w).sum() for _, w, _ in models) * np.abs(Z).max() + max(abs(b) for _, _, b in models)
+    assert err.max() <= 1e-5 * scale                 # of the order of (slots) x float32's unit roundoff
+    np.testing.assert_allclose(rows.exact(W, bs, y), exact, rtol=1e-12, atol=1e-10)
+    np.testing.assert_allclose(rows.exact(W, bs, y, np.array([3, 7])), exact[:, [3, 7]], rtol=1e-12, atol=1e-10)
+
+
+def test_failed_windows_are_redone_and_the_path_is_unchanged(monkeypatch):
+    """Watching too few samples makes windows fail their check (an unwatched sample crossed the
+    margin); each is redone from its start watching more, and the path still equals the direct solves
+    and the warm-started re-solves."""
+    from robustcvx.path import homotopy
+
+    runs = []
+    run = homotopy.Homotopy.run
+
+    def recording_run(self, *args, **kwargs):
+        res = run(self, *args, **kwargs)
+        runs.append(res)
+        return res
+
+    monkeypatch.setattr(homotopy.Homotopy, "run", recording_run)
+    monkeypatch.setattr(homotopy, "MIN_WATCHED", 4)
+    monkeypatch.setattr(homotopy, "WATCH_FACTOR", 0.05)
+    monkeypatch.setattr(homotopy, "WINDOW", 8)
+    rng = np.random.default_rng(13)
+    n, d = 160, 8
+    X = rng.uniform(0, 1, size=(n, d))
+    y = np.where(X[:, :3].sum(axis=1) + 0.4 * rng.normal(size=n) > 1.5, 1.0, -1.0)
+    hom = robust_path(X, y, norm="inf", method="homotopy")
+    assert hom.method == "homotopy" and runs[-1].rollbacks > 0 and not runs[-1].stopped
+    sand = robust_path(X, y, norm="inf", method="sandwich")
+    grid = np.linspace(0.0, 1.1 * hom.breakpoints.max(), 25)
+    assert max(abs(hom.value(e) - sand.value(e)) for e in grid) <= 1e-8
+    for e in grid[::6]:
+        row = hom.values([e])[0]
+        assert row["verified"]
+        assert row["objective"] == pytest.approx(solve(RobustHingeProblem(X, y, e, "inf")).objective, abs=1e-9)

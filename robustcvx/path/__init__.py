@@ -24,7 +24,8 @@ list of vertices exists and only grids of radii can be solved (:func:`robustcvx.
 The box threat breaks the identity (the penalty differs per sample) and has no path.
 
 Modules: :mod:`.budget_lp` (the budget LP in HiGHS), :mod:`.solve` (the frame), :mod:`.sandwich`
-(vertices from warm-started solves), :mod:`.homotopy` (the parametric simplex), :mod:`.envelope`,
+(vertices from warm-started solves), :mod:`.homotopy` (the parametric simplex, with :mod:`.inverse`
+and :mod:`.feature_rows`), :mod:`.envelope`,
 :mod:`.robust` (:class:`RobustPath`, :func:`robust_path`).
 """
 

@@ -95,6 +95,39 @@ def new_highs() -> Any:
     return h
 
 
+def shared_columns(Z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The constraint matrix of the ``"shared"`` form, column-wise (HiGHS' ``start``, ``index``,
+    ``value``), built straight from the dense ``Z`` (one pass; no sparse block assembly).
+
+    Rows: the balance (0), ``def_j`` (``1 + j``), ``up_j`` (``1 + d + j``), ``lo_j`` (``1 + 2d + j``).
+    Column ``alpha_i``: ``y_i`` in the balance and ``z_ij`` in ``def_j`` (its nonzeros);
+    ``gamma_j``: ``-1`` in ``def_j``, ``+1`` in ``up_j`` and ``lo_j``; ``mu``: ``-1`` in every
+    ``up_j``, ``+1`` in every ``lo_j``.
+    """
+    n, d = Z.shape
+    flat = np.flatnonzero(Z)                       # sample by sample, features ascending
+    counts = np.bincount(flat // d, minlength=n)
+    cols = flat % d
+    vals = Z.ravel().take(flat)
+    start_a = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts + 1, out=start_a[1:])
+    m = int(start_a[-1])
+    index = np.empty(m + 5 * d, dtype=np.int32)
+    value = np.empty(m + 5 * d)
+    head = start_a[:-1]
+    body = np.ones(m, dtype=bool)
+    body[head] = False
+    index[head], value[head] = 0, y
+    index[:m][body], value[:m][body] = cols + 1, vals
+    j = np.arange(d)
+    index[m:m + 3 * d] = np.stack([1 + j, 1 + d + j, 1 + 2 * d + j], axis=1).ravel()
+    value[m:m + 3 * d] = np.tile([-1.0, 1.0, 1.0], d)
+    index[m + 3 * d:] = np.concatenate([1 + d + j, 1 + 2 * d + j])
+    value[m + 3 * d:] = np.concatenate([-np.ones(d), np.ones(d)])
+    start = np.concatenate([start_a, m + 3 * np.arange(1, d + 1), [m + 5 * d]]).astype(np.int32)
+    return start, index, value
+
+
 class BudgetLP:
     """The budget LP on the full data, kept alive between budgets (warm starts).
 
@@ -123,14 +156,11 @@ class BudgetLP:
         # rows: balance | def_j (g_j - gamma_j = 0) | up_j | lo_j | (budget: sum beta - mu <= 0)
         eye = sp.identity(d, format="csr")
         zeros_nd = sp.csr_matrix((d, n))
-        blocks = [
-            [sp.csr_matrix(y[None, :]), sp.csr_matrix((1, d)), sp.csr_matrix((1, nb)) if nb else None,
-             sp.csr_matrix((1, 1))],
-            [sp.csr_matrix(Z.T), -eye, sp.csr_matrix((d, nb)) if nb else None, sp.csr_matrix((d, 1))],
+        blocks = [] if form == "shared" else [
+            [sp.csr_matrix(y[None, :]), sp.csr_matrix((1, d)), sp.csr_matrix((1, nb)), sp.csr_matrix((1, 1))],
+            [sp.csr_matrix(Z.T), -eye, sp.csr_matrix((d, nb)), sp.csr_matrix((d, 1))],
         ]
-        if form == "shared":            # gamma_j - mu <= 0, gamma_j + mu >= 0
-            col = sp.csr_matrix(np.ones((d, 1)))
-            blocks += [[zeros_nd, eye, None, -col], [zeros_nd, eye, None, col]]
+        if form == "shared":            # gamma_j - mu <= 0, gamma_j + mu >= 0 (the matrix: shared_columns)
             row_lo = np.concatenate([[0.0], np.zeros(d), np.full(d, -inf), np.zeros(d)])
             row_up = np.concatenate([[0.0], np.zeros(d), np.zeros(d), np.full(d, inf)])
         else:                           # gamma_j - beta_j <= 0, gamma_j + beta_j >= 0, sum beta - mu <= 0
@@ -140,17 +170,19 @@ class BudgetLP:
                         sp.csr_matrix(-np.ones((1, 1)))]]
             row_lo = np.concatenate([[0.0], np.zeros(d), np.full(d, -inf), np.zeros(d), [-inf]])
             row_up = np.concatenate([[0.0], np.zeros(d), np.zeros(d), np.full(d, inf), [0.0]])
-        if nb == 0:
-            blocks = [[blk for blk in row if blk is not None] for row in blocks]
-        A = sp.bmat(blocks, format="csc")
+        if form == "shared":
+            start, index, value = shared_columns(Z, y)
+        else:
+            A = sp.bmat(blocks, format="csc")
+            start, index, value = A.indptr.astype(np.int32), A.indices.astype(np.int32), A.data
         lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = ncol, A.shape[0]
+        lp.num_col_, lp.num_row_ = ncol, row_lo.shape[0]
         lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lower, upper
         lp.row_lower_, lp.row_upper_ = row_lo, row_up
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = A.indices.astype(np.int32)
-        lp.a_matrix_.value_ = A.data
+        lp.a_matrix_.start_ = start
+        lp.a_matrix_.index_ = index
+        lp.a_matrix_.value_ = value
         self.h = new_highs()
         self.h.passModel(lp)
         self.solves = 0

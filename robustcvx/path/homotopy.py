@@ -26,15 +26,23 @@ feature's ``|g_j|`` reaches ``mu`` (it joins ``A`` with the sign of ``g_j``), th
 crosses the whole hinge (from ``P`` to ``Z`` or back), or ``mu`` reaches 0 (``psi`` is flat and the
 path complete).  The path also ends when no sample is left inside the hinge (zero loss).
 
-**Cost.**  ``M^{-1}`` is updated in ``O(k^2)`` per step (:mod:`.inverse`, ``k = |A| + 1``).  Only
-samples near the margin are watched: from a reference point where every margin is computed, a
-margin moves by at most ``R ||w - w_ref||_1 + |b - b_ref|`` (``R = max |x_ij|``), so a sample
-whose reference margin is farther than that from 1 cannot reach it; the watched set is rebuilt
-before that bound reaches its size.  A step costs ``O(k^2 + |C| k + d |T|)`` for the watched set
-``C``, not ``O(n d)``.
+**Cost.**  ``M^{-1}`` is updated in ``O(k^2)`` per step (:mod:`.inverse`, ``k = |A| + 1``; rank-one
+changes in place, the entering sample's row times ``M^{-1}`` shared by the dual step and the pivot).
+Only the samples near the margin are *watched* (their margins kept and ratio-tested at each step),
+in windows of ``WINDOW`` vertices: a window watches the samples whose distance to 1 is within
+``WATCH_FACTOR`` times their largest margin move in the previous window (and the ``MIN_WATCHED``
+nearest).  When the window closes, every sample's margin at every one of its vertices is computed in
+one float32 matrix product (:class:`.feature_rows.FeatureRows`, with a proven bound of its rounding
+error; the samples the bound cannot clear are computed again in float64), and each unwatched sample
+must have stayed on its side of 1 at every vertex (its margin is linear between vertices, so then it
+did on the whole window).  If one did not, the window is undone (the state saved at its start) and
+redone watching also the samples that crossed and those that moved as far as their distance, so a
+recorded vertex is always checked against every sample.  A step costs ``O(k^2 + |C| k + d k)`` for
+the watched set ``C`` (a few hundred samples), plus ``O(n k)`` per vertex for the window's check.
 
 **Checks.**  Every recorded vertex is checked (the watched margins on the right side of 1, the
-tight multipliers in ``[0, c]``, ``|g_j| <= mu`` for every feature, the active signs); a failure
+tight multipliers in ``[0, c]``, ``|g_j| <= mu`` for every feature, the active signs; every other
+sample's side of 1 when its window closes); a failure
 stops the homotopy with a reason, and the caller continues with warm-started solves
 (:mod:`.engine`).  The start is a solve of the budget LP at a small budget (:func:`crash`).
 The ``l_1`` threat's budget ``||w||_inf <= s`` has other sets and is left to :mod:`.sandwich`.
@@ -45,22 +53,26 @@ one mutable simplex state, and splitting them would spread that state over sever
 
 from __future__ import annotations
 
+import gc
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .feature_rows import FeatureRows
 from .inverse import Inverse, SingularBasis
 
 P_STATE, Z_STATE, T_STATE = 1, 0, 2
+_SIGN = np.array([-1.0, 1.0, 0.0])     # by state: Z (margin above 1), P (below), T (on it)
 RATE_TOL = 1e-11        # relative: rates smaller than this do not move
 TIE = 1e-12             # relative: ratios this close are a tie (the largest rate wins: a stable pivot)
 KKT_TOL = 1e-8          # a recorded vertex must satisfy the optimality conditions this well
 MAX_STEPS_FACTOR = 40   # steps allowed per sample and feature before the homotopy gives up
 CHECKPOINT_EVERY = 256  # vertices between two saved state vectors (to rebuild any edge's dual)
-WINDOW = 32             # vertices between two checks of the unwatched samples (and exact margins, g)
+WINDOW = 64             # vertices between two checks of the unwatched samples (and exact g)
 MIN_WATCHED = 256       # samples watched at least (the nearest to the margin)
-WATCH_FACTOR = 3.0      # watch the samples within this many times the last window's largest margin move
+WATCH_FACTOR = 5.0      # watch the samples within this many times the last window's largest margin move
+MAX_RETRIES = 3         # failed windows in a row before one watches every sample
 
 
 class HomotopyStopped(RuntimeError):
@@ -97,13 +109,17 @@ class HomotopyResult:
 
 def _pick(room: np.ndarray, rate: np.ndarray, valid: np.ndarray) -> tuple[float, int]:
     """The smallest ``max(room, 0) / rate`` over ``valid``; among near-ties the largest rate (a stable
-    pivot).  ``(inf, -1)`` when nothing is valid."""
-    ratios = np.full(rate.shape, math.inf)
-    np.divide(np.maximum(room, 0.0), rate, out=ratios, where=valid)
-    r = int(np.argmin(ratios)) if ratios.size else -1
-    if r < 0 or not ratios[r] < math.inf:
+    pivot).  ``(inf, -1)`` when nothing is valid.  (Called with numpy's division warnings off: the
+    invalid entries are divided too, then discarded.)"""
+    if not rate.size:
         return math.inf, -1
+    ratios = np.maximum(room, 0.0)
+    ratios /= rate
+    ratios = np.where(valid, ratios, math.inf)
+    r = int(ratios.argmin())
     low = float(ratios[r])
+    if not low < math.inf:
+        return math.inf, -1
     near = ratios <= low + TIE * (1.0 + low)
     if np.count_nonzero(near) > 1:
         r = int(np.argmax(np.where(near, rate, -math.inf)))
@@ -117,8 +133,9 @@ class Homotopy:
         self.Z, self.y, self.c = Z, y, c
         self.n, self.d = Z.shape
         self.ZT = np.ascontiguousarray(Z.T)
-        self.R = float(np.abs(Z).max(initial=0.0)) or 1.0
         self.R_rows = np.abs(Z).max(axis=1, initial=0.0)        # max_j |z_ij| of each sample
+        self.R = float(self.R_rows.max(initial=0.0)) or 1.0
+        self.y32 = y.astype(np.float32)
 
     # ------------------------------------------------------------------ set up
     def start(self, s: float, A: list, sigma: dict, T: list, state: np.ndarray) -> None:
@@ -129,7 +146,9 @@ class Homotopy:
         self.inA[self.A] = True
         self.sig = np.array([sigma[j] for j in A], dtype=float)
         self.T = list(T)
+        self._sets()
         self.state = state.astype(np.int8).copy()
+        self.nP = int(np.count_nonzero(self.state == P_STATE))
         self.alpha = np.where(self.state == P_STATE, self.c, 0.0)
         self._exact_aggregates()
         self.ZTr = np.zeros((max(16, 2 * len(T)), self.d))
@@ -137,54 +156,80 @@ class Homotopy:
         self.inv = Inverse(self._matrix())
         x = self.inv.solve(np.concatenate(([self.s], np.ones(len(self.T)))))
         self.b, self.wA = float(x[0]), x[1:].copy()
-        z = self.inv.solve_t(-np.concatenate(([self.B], self.G[self.A])))
+        z = self.inv.solve_t(-np.concatenate(([self.B], self.G[self.Aa])))
         self.mu = -float(z[0])
-        self.alpha[self.T] = z[1:]
-        self.g = self.G + self.alpha[self.T] @ self.ZTr[:len(self.T)]
+        self.alpha[self.Ta] = z[1:]
+        self.g = self.G + self.alpha[self.Ta] @ self.ZTr[:len(self.T)]
         self.result = HomotopyResult()
-        self.kappa = 0.0                          # added to every sample's watch distance after a failure
-        self.move = np.zeros(self.n)              # each sample's largest margin move in the last window
+        self.rows = FeatureRows(self.ZT)
+        for j in self.A:
+            self.rows.add(j)
+        self.retries = 0                          # failed windows in a row
+        self.move = None                          # each sample's largest margin move in the last window
         self._checkpoint()
-        self._open_window()
+        self._open_window(self.Z[:, self.Aa] @ self.wA + self.y * self.b, None)
         self._check("start")
 
+    def _sets(self) -> None:
+        """The arrays of the active features and tight samples (new arrays: recorded ones never change),
+        and the features outside the active set, twice (for the two signs of the dual ratio test)."""
+        self.Aa = np.array(self.A, dtype=np.int64)
+        self.Ta = np.array(self.T, dtype=np.int64)
+        if not hasattr(self, "_rate2"):
+            self._rate2, self._room2 = np.empty(2 * self.d), np.empty(2 * self.d)
+        self._outside2 = np.tile(~self.inA, 2)
+
     def _exact_aggregates(self) -> None:
-        P = self.state == P_STATE
-        self.G = self.ZT[:, P] @ self.c[P]
-        self.B = float(self.y[P] @ self.c[P])
-        self.CP = math.fsum(self.c[P].tolist())
+        cP = np.where(self.state == P_STATE, self.c, 0.0)
+        self.G = cP @ self.Z
+        self.B = float(self.y @ cP)
+        self.CP = math.fsum(cP[cP > 0].tolist())
 
     def _matrix(self) -> np.ndarray:
         k = len(self.A) + 1
         M = np.zeros((k, k))
         M[0, 1:] = self.sig
         if self.T:
-            M[1:, 0] = self.y[self.T]
-            M[1:, 1:] = self.Z[np.ix_(self.T, self.A)]
+            M[1:, 0] = self.y[self.Ta]
+            M[1:, 1:] = self.Z[np.ix_(self.Ta, self.Aa)]
         return M
 
     # ------------------------------------------------------------------ watched samples, in windows
-    def _open_window(self, everything: bool = False) -> None:
-        """Exact margins of every sample; watch those within ``kappa`` of the margin (all of them when
-        ``everything``), and save the state to come back to if the window fails its check."""
-        m = self.wA @ self.ZT[self.A] + self.y * self.b if self.A else self.y * self.b
+    def _open_window(self, m: np.ndarray, move: np.ndarray | None, also: np.ndarray | None = None) -> None:
+        """Watch the samples near the margin, from the margins ``m`` of every sample at the current point
+        (to within rounding; the watched margins are then computed in float64): those whose distance to
+        1 is within ``WATCH_FACTOR`` times their largest move in the last window (``move``; every sample
+        when it is None), the ``MIN_WATCHED`` nearest, the tight ones and those of ``also`` (a mask);
+        save the state to come back to if the window fails its check."""
         gap = np.abs(m - 1.0)
-        gap[self.state == T_STATE] = 0.0
-        if everything or self.n <= MIN_WATCHED:
+        gap[self.Ta] = 0.0
+        if move is None or self.n <= MIN_WATCHED:
             C = np.arange(self.n)
         else:
             floor = min(self.n - 1, max(MIN_WATCHED, 2 * len(self.A)))
             near = float(np.partition(gap, floor)[floor])
-            C = np.flatnonzero((gap <= near) | (gap <= WATCH_FACTOR * self.move + self.kappa))
+            watch = (gap <= near) | (gap <= WATCH_FACTOR * move)
+            if also is not None:
+                watch |= also
+            C = np.flatnonzero(watch)
         self.C = C
         self.where = np.full(self.n, -1, dtype=np.int64)
         self.where[C] = np.arange(C.size)
         k = len(self.A)
         self._ZC = np.zeros((C.size, max(8, 2 * k)))
+        self.yC = self.y[C]
+        self.mC = self.yC * self.b
         if k:
-            self._ZC[:, :k] = (self.ZT[self.A][:, C]).T
-        self.yC, self.mC = self.y[C], m[C]
-        self.window = (len(self.result.budgets), m, bool(everything))
+            ZC = self._ZC[:, :k]
+            if C.size * self.d <= k * self.n:       # gather the smaller block of whole rows first
+                ZC[...] = self.Z[C].take(self.Aa, axis=1)
+            else:
+                ZC[...] = self.ZT[self.Aa][:, C].T
+            self.mC += ZC @ self.wA
+        stC = self.state[C]
+        self.sgnC = _SIGN[stC]
+        self.hidden_P = self.nP - int(np.count_nonzero(stC == P_STATE))
+        self.window = (len(self.result.budgets), m, C.size == self.n)
         self.snapshot = self._save()
         self.result.refreshes += 1
 
@@ -201,70 +246,63 @@ class Homotopy:
             self._ZC = grown
 
     def _close_window(self) -> bool:
-        """Check every unwatched sample at every vertex of the window (its margin is linear between
-        vertices, so it stayed on its side of 1 iff it is on it at each vertex).  On failure the state
-        goes back to the window's start and the window is redone watching every sample."""
+        """Check that each unwatched sample stayed on its side of 1 at every vertex of the window (its
+        margin is linear between vertices, so it did on the whole window iff it did at each vertex).
+        Every sample's margin at every vertex is computed in one float32 matrix product with a bound of
+        its rounding error (:meth:`.feature_rows.FeatureRows.screen`); the samples the bound cannot
+        clear are computed again in float64, and the verdict is theirs.  On success the next window
+        starts from the float64 margins at the last vertex and the moves seen here; on failure the
+        state goes back to the window's start and the window is redone watching also the samples that
+        crossed and those that moved as far as their distance (every sample after ``MAX_RETRIES``
+        failures in a row)."""
         first, m0, everything = self.window
-        models = self.result.models[first:]
-        if everything or not models:
+        res = self.result
+        models = res.models[first:]
+        if not models:
             return True
-        bound = self._window_bound(models)
-        st = self.state
-        free = self.where < 0
-        hinge = free & (st == P_STATE)
-        out = free & (st == Z_STATE)
-        # |margin_i(t) - m0_i| <= bound_i at every vertex t: the far samples need no margins
-        far = np.abs(m0 - 1.0) > WATCH_FACTOR * bound + KKT_TOL
-        cand = np.flatnonzero((hinge | out) & ~far)
-        feats = np.unique(np.concatenate([a for a, _, _ in models]))
-        W = np.zeros((feats.size, len(models)))
-        for t, (a, w, _) in enumerate(models):
-            W[np.searchsorted(feats, a), t] = w
-        bs = np.array([b for _, _, b in models])
-        M = W.T @ self.ZT[np.ix_(feats, cand)] + bs[:, None] * self.y[None, cand]   # margins at each vertex
-        bad = (hinge[cand] & (M.max(axis=0, initial=-math.inf) > 1 + KKT_TOL)) | \
-              (out[cand] & (M.min(axis=0, initial=math.inf) < 1 - KKT_TOL))
-        moved = np.abs(M - m0[None, cand]).max(axis=0, initial=0.0)
-        if bad.any():
-            self._restore(self.snapshot)
-            self.kappa = 2.0 * self.kappa + float(moved.max(initial=0.0))
-            self._open_window(everything=True)
-            return False
-        self.move = bound.copy()                 # an upper bound of the move of the far samples
-        self.move[cand] = moved
-        self.kappa *= 0.5
+        W, bs = self.rows.weights(models)
+        M, err = self.rows.screen(W, bs, self.y32, self.R_rows)
+        hi, lo = M.max(axis=0), M.min(axis=0)
+        moved = np.maximum(hi - m0, m0 - lo) + err
+        if not everything:
+            st = self.state
+            free = self.where < 0
+            P, Zs = free & (st == P_STATE), free & (st == Z_STATE)
+            doubt = np.flatnonzero((P & (hi + err > 1 + KKT_TOL)) | (Zs & (lo - err < 1 - KKT_TOL)))
+            bad = np.zeros(self.n, dtype=bool)
+            if doubt.size:                            # the float32 screen cannot clear these: exactly
+                Md = self.rows.exact(W, bs, self.y, doubt)
+                bad[doubt] = (P[doubt] & (Md.max(axis=0) > 1 + KKT_TOL)) | (Zs[doubt] & (Md.min(axis=0) < 1 - KKT_TOL))
+            if bad.any():
+                watched = self.where >= 0
+                self._restore(self.snapshot)
+                self.retries += 1
+                if self.retries >= MAX_RETRIES:
+                    self._open_window(m0, None)
+                else:
+                    self._open_window(m0, np.maximum(moved, self.move), watched | bad)
+                return False
+        self.retries = 0
+        self.m_end = M[-1].astype(float)          # (to choose the next watched set; theirs are recomputed)
+        self.move = moved
+        self.rows.keep_only(self.Aa)
         return True
-
-    def _window_bound(self, models: list) -> np.ndarray:
-        """``R_i L_w + L_b`` (a little more, for rounding): a bound of how far each sample's margin moved
-        from the window's start, ``L_w`` and ``L_b`` the l1 lengths of the path of ``w`` and of ``b``
-        through the window's vertices (``|z_i . (w - w')| <= max_j |z_ij| ||w - w'||_1``)."""
-        snap = self.snapshot
-        prev = np.zeros(self.d)
-        prev[snap["A"]] = snap["wA"]
-        prev_b, Lw, Lb = float(snap["b"]), 0.0, 0.0
-        for a, w, b in models:
-            cur = np.zeros(self.d)
-            cur[a] = w
-            Lw += float(np.abs(cur - prev).sum())
-            Lb += abs(b - prev_b)
-            prev, prev_b = cur, b
-        return (self.R_rows * Lw + Lb) * (1.0 + 1e-9) + 1e-12
 
     def _save(self) -> dict:
         r = self.result
         return {"s": self.s, "A": list(self.A), "inA": self.inA.copy(), "sig": self.sig.copy(),
                 "wA": self.wA.copy(), "b": self.b,
                 "T": list(self.T), "state": self.state.copy(), "alpha": self.alpha.copy(), "G": self.G.copy(),
-                "B": self.B, "CP": self.CP, "g": self.g.copy(), "mu": self.mu,
+                "B": self.B, "CP": self.CP, "g": self.g.copy(), "mu": self.mu, "nP": self.nP,
                 "inv": (self.inv.M.copy(), self.inv.N.copy(), self.inv.updates),
                 "ZTr": self.ZTr[:len(self.T)].copy(),
                 "lengths": (len(r.budgets), len(r.flips), len(r.checkpoints))}
 
     def _restore(self, snap: dict) -> None:
-        for key in ("s", "A", "inA", "sig", "wA", "b", "T", "state", "alpha", "G", "B", "CP", "g", "mu"):
+        for key in ("s", "A", "inA", "sig", "wA", "b", "T", "state", "alpha", "G", "B", "CP", "g", "mu", "nP"):
             value = snap[key]
             setattr(self, key, value.copy() if hasattr(value, "copy") else value)
+        self._sets()
         M, N, updates = snap["inv"]
         self.inv.M, self.inv.N, self.inv.updates = M.copy(), N.copy(), updates
         self.ZTr = np.zeros((max(16, 2 * len(self.T)), self.d))
@@ -278,48 +316,51 @@ class Homotopy:
         self.result.checkpoints.append((self.state.copy(), len(self.result.flips)))
 
     def _set_state(self, i: int, st: int) -> None:
-        """Move sample ``i`` to ``st``, keeping ``G``, ``B``, ``C_P`` and ``alpha`` in step."""
+        """Move sample ``i`` to ``st``, keeping ``G``, ``B``, ``C_P``, ``alpha`` and the watched signs in step."""
         old = self.state[i]
+        ci = self.c[i]
         if old == P_STATE:
-            self.G -= self.c[i] * self.ZT[:, i]
-            self.B -= self.c[i] * self.y[i]
-            self.CP -= self.c[i]
+            self.G -= ci * self.Z[i]
+            self.B -= ci * self.y[i]
+            self.CP -= ci
+            self.nP -= 1
         if st == P_STATE:
-            self.G += self.c[i] * self.ZT[:, i]
-            self.B += self.c[i] * self.y[i]
-            self.CP += self.c[i]
+            self.G += ci * self.Z[i]
+            self.B += ci * self.y[i]
+            self.CP += ci
+            self.nP += 1
         self.state[i] = st
         if st != T_STATE:
-            self.alpha[i] = self.c[i] if st == P_STATE else 0.0
+            self.alpha[i] = ci if st == P_STATE else 0.0
+        pos = self.where[i]
+        if pos >= 0:
+            self.sgnC[pos] = 1.0 if st == P_STATE else (-1.0 if st == Z_STATE else 0.0)
+        elif st == P_STATE or old == P_STATE:
+            raise HomotopyStopped(f"sample {i} changed state without being watched")
         self.result.flips.append((int(i), int(st)))
 
-    def _alpha_sum(self) -> float:
-        return self.CP + (math.fsum(self.alpha[self.T].tolist()) if self.T else 0.0)
-
     def _piece_dual(self) -> PieceDual:
-        T = np.asarray(self.T, dtype=np.int64)
-        return PieceDual(T, self.alpha[T].copy(), float(self.mu), self._alpha_sum(),
+        aT = self.alpha[self.Ta]
+        return PieceDual(self.Ta, aT, float(self.mu), self.CP + float(aT.sum()),
                          len(self.result.checkpoints) - 1, len(self.result.flips))
 
     # ------------------------------------------------------------------ checks
     def _check(self, where: str) -> None:
         """The optimality conditions at the current point (watched margins; every feature)."""
         tol = KKT_TOL
-        st = self.state[self.C]
-        P, Zs = st == P_STATE, st == Z_STATE
         bad = []
-        if P.any() and self.mC[P].max() > 1 + tol:
-            bad.append(f"a hinge sample has margin {self.mC[P].max():.12g}")
-        if Zs.any() and self.mC[Zs].min() < 1 - tol:
-            bad.append(f"a free sample has margin {self.mC[Zs].min():.12g}")
+        if self.mC.size and float((self.sgnC * (1.0 - self.mC)).min()) < -tol:
+            bad.append("a watched sample is on the wrong side of the margin")
         if self.T:
-            aT, cT = self.alpha[self.T], self.c[self.T]
+            aT, cT = self.alpha[self.Ta], self.c[self.Ta]
             if (aT < -tol * cT).any() or (aT > cT * (1 + tol)).any():
                 bad.append("a tight multiplier is outside [0, c]")
-        if np.abs(self.g).max(initial=0.0) > self.mu * (1 + tol) + tol * 1e-3:
+        if float(np.abs(self.g).max(initial=0.0)) > self.mu * (1 + tol) + tol * 1e-3:
             bad.append("|g_j| exceeds mu")
-        if self.A and (self.sig * self.wA < -tol * (1.0 + np.abs(self.wA).max())).any():
-            bad.append("an active weight has the wrong sign")
+        if self.A:
+            low = float((self.sig * self.wA).min())
+            if low < 0 and low < -tol * (1.0 + float(np.abs(self.wA).max())):
+                bad.append("an active weight has the wrong sign")
         if bad:
             raise HomotopyStopped(f"{where}: " + "; ".join(bad))
 
@@ -328,6 +369,16 @@ class Homotopy:
         """Follow the path until ``psi`` is flat or the loss is zero; ``stopped`` says why it ended
         early, if it did."""
         limit = max_steps or MAX_STEPS_FACTOR * (self.n + self.d) + 100
+        collecting = gc.isenabled()
+        gc.disable()                      # the loop makes no cycles; the collector only rescans the record
+        try:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return self._run(limit)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _run(self, limit: int) -> HomotopyResult:
         res = self.result
         try:
             while res.steps < limit:
@@ -338,7 +389,7 @@ class Homotopy:
                     if self.window[2]:
                         raise                         # watching every sample: a real failure
                     self._restore(self.snapshot)      # perhaps an unwatched sample: redo watching all
-                    self._open_window(everything=True)
+                    self._open_window(self.window[1], None)
                     continue
                 if done and self._close_window():
                     return res
@@ -351,8 +402,8 @@ class Homotopy:
         """One primal step and the dual step after it; True when the path is complete."""
         res = self.result
         if len(res.budgets) - self.window[0] >= WINDOW and self._close_window():
-            self.g = self.G + self.alpha[self.T] @ self.ZTr[:len(self.T)] if self.T else self.G.copy()
-            self._open_window()                       # (a failed window was reopened watching all)
+            self.g = self.G + self.alpha[self.Ta] @ self.ZTr[:len(self.T)] if self.T else self.G.copy()
+            self._open_window(self.m_end, self.move)  # (a failed window was reopened watching more)
         if self.mu <= 0.0:
             res.end_dual = self._piece_dual()
             return True
@@ -366,9 +417,11 @@ class Homotopy:
         return False
 
     def _zero_loss(self) -> bool:
-        P = self.state[self.C] == P_STATE
-        return self.CP <= 0.0 or (not (self.mC[P] < 1.0 - 1e-12).any()
-                                  and not ((self.state == P_STATE) & (self.where < 0)).any())
+        if self.CP <= 0.0:
+            return True
+        if self.hidden_P:
+            return False
+        return not ((self.sgnC > 0) & (self.mC < 1.0 - 1e-12)).any()
 
     def _zero_dual(self) -> PieceDual:
         """``alpha = 0`` beyond the last vertex (zero loss): every P and T sample goes to Z in the record."""
@@ -381,22 +434,31 @@ class Homotopy:
     def _primal_step(self) -> tuple:
         x = self.inv.N[:, 0]
         db, dw = float(x[0]), x[1:]
-        dm = self.ZC @ dw + self.yC * db if self.A else self.yC * db
+        if self.A:
+            dm = self.ZC @ dw
+            dm += self.yC * db
+        else:
+            dm = self.yC * db
         best, event = math.inf, None
+        ax = np.abs(x)
+        dwmax = float(ax[1:].max(initial=0.0))
         if self.A:                                    # active weights reaching 0
             rate = -self.sig * dw
-            ratio, r = _pick(self.sig * self.wA, rate, rate > RATE_TOL * (1.0 + float(np.abs(dw).max())))
+            ratio, r = _pick(self.sig * self.wA, rate, rate > RATE_TOL * (1.0 + dwmax))
             if r >= 0:
                 best, event = ratio, ("feature", r)
-        tol = RATE_TOL * self.R * (1.0 + float(np.abs(x).max()))
-        st = self.state[self.C]                       # watched samples reaching the margin
-        toward = np.where(st == P_STATE, dm, np.where(st == Z_STATE, -dm, 0.0))
-        ratio, r = _pick(np.where(st == P_STATE, 1.0 - self.mC, self.mC - 1.0), toward, toward > tol)
+        tol = RATE_TOL * self.R * (1.0 + max(abs(db), dwmax))
+        toward = self.sgnC * dm                       # watched samples reaching the margin
+        ratio, r = _pick(self.sgnC * (1.0 - self.mC), toward, toward > tol)
         if r >= 0 and (ratio < best or event is None):
             best, event = ratio, ("sample", int(self.C[r]), r)
         if event is None:
             raise HomotopyStopped(f"the edge from s = {self.s:.6g} never ends although mu = {self.mu:.3g} > 0")
-        self._move(best, dw, db, dm)
+        if best > 0:
+            self.s += best
+            self.wA = self.wA + best * dw
+            self.b += best * db
+            self.mC += best * dm
         if event[0] == "feature":
             self.wA[event[1]] = 0.0
         else:
@@ -405,57 +467,57 @@ class Homotopy:
             self._record_vertex()
         return event
 
-    def _move(self, delta: float, dw: np.ndarray, db: float, dm: np.ndarray) -> None:
-        if delta <= 0:
-            return
-        self.s += delta
-        self.wA = self.wA + delta * dw
-        self.b += delta * db
-        self.mC = self.mC + delta * dm
-
     def _record_vertex(self) -> None:
         res = self.result
         self._check(f"the vertex at s = {self.s:.12g}")
         res.budgets.append(self.s)
-        loss = self.CP - float(self.G[self.A] @ self.wA) - self.B * self.b
+        loss = self.CP - float(self.G.take(self.Aa) @ self.wA) - self.B * self.b
         res.losses.append(max(loss, 0.0))
-        res.models.append((np.asarray(self.A, dtype=np.int64), self.wA.copy(), float(self.b)))
+        res.models.append((self.Aa, self.wA.copy(), float(self.b)))
         res.duals.append(self._piece_dual())
         if len(res.budgets) % CHECKPOINT_EVERY == 0:
-            self._exact_aggregates()
+            if len(res.budgets) % (8 * CHECKPOINT_EVERY) == 0:
+                self._exact_aggregates()
             self._checkpoint()
 
     # ------------------------------------------------------------------ the dual step
     def _dual_step(self, event: tuple) -> bool:
         """The dual ratio test after ``event``; False when ``mu`` reached 0 (the path is complete)."""
         nT = len(self.T)
+        N = self.inv.N
         if event[0] == "sample":
             i = event[1]
             delta_i = -1.0 if self.state[i] == P_STATE else 1.0
-            q = np.concatenate(([self.y[i]], self.Z[i, self.A]))
-            dz = -delta_i * (q @ self.inv.N)
+            q = np.empty(len(self.A) + 1)
+            q[0] = self.y[i]
+            q[1:] = self.Z[i].take(self.Aa)
+            qN = q @ N
+            self._row = (q, qN)                       # the sample's row of M, and times M^{-1}, for the pivot
+            dz = -delta_i * qN
         else:
             pos = event[1]
-            dz = -self.sig[pos] * self.inv.N[pos + 1]
+            dz = (-self.sig[pos]) * N[pos + 1]
         dmu, dalpha = -float(dz[0]), dz[1:]
         dg = dalpha @ self.ZTr[:nT] if nT else np.zeros(self.d)
         if event[0] == "sample":
-            dg = dg + delta_i * self.Z[event[1]]
+            dg += delta_i * self.Z[i]
         theta, block = self._dual_ratio(dalpha, dmu, dg, event)
         if nT:
-            self.alpha[self.T] += theta * dalpha
+            self.alpha[self.Ta] += theta * dalpha
         self.mu += theta * dmu
-        self.g = self.g + theta * dg
+        dg *= theta
+        self.g += dg
         if event[0] == "sample":
-            self.alpha[event[1]] += theta * delta_i
+            self.alpha[i] += theta * delta_i
         if block[0] == "mu":
             self.mu = 0.0
             if event[0] == "sample":
-                self._join_T(event[1])
-                self.T.append(event[1])
+                self._join_T(i)
+                self.T.append(i)
+                self._sets()
             return False
         if event[0] == "sample":
-            self._after_sample(event[1], block)
+            self._after_sample(i, block)
         else:
             self._after_feature(event[1], block)
         return True
@@ -463,23 +525,31 @@ class Homotopy:
     def _dual_ratio(self, dalpha: np.ndarray, dmu: float, dg: np.ndarray, event: tuple) -> tuple:
         cands = []
         if self.T:
-            T = np.asarray(self.T)
-            aT, cT = self.alpha[T], self.c[T]
-            tol = RATE_TOL * float(np.abs(dalpha).max(initial=0.0))
-            ratio, r = _pick(np.where(dalpha < 0, aT, cT - aT), np.abs(dalpha), np.abs(dalpha) > tol)
+            Ta = self.Ta
+            aT, cT = self.alpha[Ta], self.c[Ta]
+            adal = np.abs(dalpha)
+            tol = RATE_TOL * float(adal.max())
+            ratio, r = _pick(np.where(dalpha < 0, aT, cT - aT), adal, adal > tol)
             if r >= 0:
-                cands.append((ratio, ("tight", r, Z_STATE if dalpha[r] < 0 else P_STATE), abs(float(dalpha[r]))))
+                cands.append((ratio, ("tight", r, Z_STATE if dalpha[r] < 0 else P_STATE), float(adal[r])))
         if event[0] == "sample":
             cands.append((float(self.c[event[1]]), ("cross",), 1.0))
-        outside = ~self.inA
-        if event[0] == "feature":
-            outside[self.A[event[1]]] = True
         gscale = RATE_TOL * (abs(dmu) + float(np.abs(dg).max(initial=0.0)) + 1e-300)
-        for sign in (1.0, -1.0):                      # |g_j| reaching mu from inside
-            rate = sign * dg - dmu
-            ratio, r = _pick(self.mu - sign * self.g, rate, outside & (rate > gscale))
-            if r >= 0:
-                cands.append((ratio, ("feature", r, sign), float(rate[r])))
+        # |g_j| reaching mu from inside: g_j reaching +mu (first d entries) or -mu (last d)
+        d = self.d
+        rate, room = self._rate2, self._room2
+        np.subtract(dg, dmu, out=rate[:d])
+        np.subtract(-dmu, dg, out=rate[d:])
+        np.subtract(self.mu, self.g, out=room[:d])
+        np.add(self.mu, self.g, out=room[d:])
+        valid = rate > gscale
+        valid &= self._outside2
+        if event[0] == "feature":                     # the leaving feature may come back with either sign
+            j = self.A[event[1]]
+            valid[j], valid[d + j] = rate[j] > gscale, rate[d + j] > gscale
+        ratio, r = _pick(room, rate, valid)
+        if r >= 0:
+            cands.append((ratio, ("feature", r % d, 1.0 if r < d else -1.0), float(rate[r])))
         if dmu < -gscale:
             cands.append((max(self.mu, 0.0) / -dmu, ("mu",), 1.0))
         if not cands:
@@ -493,10 +563,16 @@ class Homotopy:
     def _join_T(self, i: int) -> None:
         """Sample ``i`` (in P or Z) becomes tight; its alpha has already moved."""
         if self.state[i] == P_STATE:
-            self.G -= self.c[i] * self.ZT[:, i]
-            self.B -= self.c[i] * self.y[i]
-            self.CP -= self.c[i]
+            ci = self.c[i]
+            self.G -= ci * self.Z[i]
+            self.B -= ci * self.y[i]
+            self.CP -= ci
+            self.nP -= 1
         self.state[i] = T_STATE
+        pos = self.where[i]
+        if pos < 0:
+            raise HomotopyStopped(f"sample {i} became tight without being watched")
+        self.sgnC[pos] = 0.0
         self.result.flips.append((int(i), T_STATE))
 
     def _ensure_rows(self, k: int) -> None:
@@ -516,59 +592,73 @@ class Homotopy:
         if block[0] == "cross":                       # passed through the hinge: P <-> Z
             self._set_state(i, Z_STATE if self.state[i] == P_STATE else P_STATE)
             return
-        row = np.concatenate(([self.y[i]], self.Z[i, self.A]))
+        row, rowN = self._row
         if block[0] == "tight":                       # T sample t leaves; i takes its row
             pos = block[1]
             t = self.T[pos]
-            self.inv.replace_row(pos + 1, row)
+            self.inv.replace_row(pos + 1, row, rowN)
             self._join_T(i)
             self.T[pos] = i
             self.ZTr[pos] = self.Z[i]
+            self.Ta = self.Ta.copy()                  # (recorded arrays never change)
+            self.Ta[pos] = i
             self._set_state(t, block[2])
             self._watch(t)
+            return
         else:                                         # feature j joins A with the sign of g_j
             j, sign = block[1], block[2]
-            col = np.concatenate(([sign], self.Z[self.T, j]))
-            self.inv.border(row, col, float(self.Z[i, j]))
+            col = np.empty(len(self.T) + 1)
+            col[0] = sign
+            col[1:] = self.ZT[j].take(self.Ta)
+            self.inv.border(row, col, float(self.Z[i, j]), rowN)
             self._join_T(i)
             self._add_feature(j, sign)
             self._ensure_rows(len(self.T) + 1)
             self.ZTr[len(self.T)] = self.Z[i]
             self.T.append(i)
+        self._sets()
 
     def _add_feature(self, j: int, sign: float) -> None:
         self.A.append(j)
         self.inA[j] = True
         self.sig = np.append(self.sig, sign)
         self.wA = np.append(self.wA, 0.0)
+        self.rows.add(j)
         self._grow_cols(len(self.A))
-        self._ZC[:, len(self.A) - 1] = self.ZT[j, self.C]
+        self._ZC[:, len(self.A) - 1] = self.ZT[j].take(self.C)
 
     def _after_feature(self, pos: int, block: tuple) -> None:
         if block[0] == "tight":                       # a T sample leaves with the feature
-            tpos = block[1]
+            tpos = block[1]                           # (the last sample and feature take their places)
             t = self.T[tpos]
-            self.inv.delete(tpos + 1, pos + 1)
-            del self.T[tpos]
-            self.ZTr[tpos:len(self.T)] = self.ZTr[tpos + 1:len(self.T) + 1]
+            self.inv.delete_swap(tpos + 1, pos + 1)
+            last = len(self.T) - 1
+            self.T[tpos] = self.T[last]
+            self.T.pop()
+            self.ZTr[tpos] = self.ZTr[last]
             self._set_state(t, block[2])
             self.inA[self.A[pos]] = False
-            del self.A[pos]
-            self.sig = np.delete(self.sig, pos)
-            self.wA = np.delete(self.wA, pos)
-            k = len(self.A)
-            self._ZC[:, pos:k] = self._ZC[:, pos + 1:k + 1]
+            k = len(self.A) - 1
+            self.A[pos] = self.A[k]
+            self.A.pop()
+            self.sig[pos], self.wA[pos] = self.sig[k], self.wA[k]
+            self.sig, self.wA = self.sig[:k].copy(), self.wA[:k].copy()
+            self._ZC[:, pos] = self._ZC[:, k]
             self._watch(t)
         else:                                         # another feature (or j with the other sign) replaces j
             j2, sign = block[1], block[2]
-            col = np.concatenate(([sign], self.Z[self.T, j2]))
+            col = np.empty(len(self.T) + 1)
+            col[0] = sign
+            col[1:] = self.ZT[j2].take(self.Ta)
             self.inv.replace_col(pos + 1, col)
             self.inA[self.A[pos]] = False
             self.inA[j2] = True
+            self.rows.add(j2)
             self.A[pos] = j2
             self.sig[pos] = sign
             self.wA[pos] = 0.0
-            self._ZC[:, pos] = self.ZT[j2, self.C]
+            self._ZC[:, pos] = self.ZT[j2].take(self.C)
+        self._sets()
 
 
 # --------------------------------------------------------------------------- start and read-back

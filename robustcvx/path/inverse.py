@@ -12,16 +12,32 @@ recomputed from ``M`` by an LU factorisation.
 * replace column ``c`` by ``v``: ``M' = M + u e_c^T``, ``M'^{-1} = N - (N u)(e_c^T N) / (1 + e_c^T N u)``;
 * border with a row ``q`` and a column ``p`` (corner ``a``): with ``sigma = a - q^T N p``,
   ``M'^{-1} = [[N + N p q^T N / sigma, -N p / sigma], [-q^T N / sigma, 1 / sigma]]``;
-* delete row ``r`` and column ``c``: ``(M without r, c)^{-1} = N_{-c,-r} - N_{-c,r} N_{c,-r} / N_{c,r}``.
+* delete row ``r`` and column ``c``: ``(M without r, c)^{-1} = N_{-c,-r} - N_{-c,r} N_{c,-r} / N_{c,r}``
+  (:meth:`Inverse.delete_swap` first moves the last row and column into their places, so that one
+  copy of the leading block is all that moves).
+
+The rank-one changes are made in place by BLAS ``dger``.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg.blas import dger
 
 REFRESH = 512
 CHECK_TOL = 1e-9
 CHECK_EVERY = 8
+
+
+def _rank_one(N: np.ndarray, a: float, u: np.ndarray, v: np.ndarray) -> None:
+    """``N += a u v^T`` in place (BLAS ``dger`` on the column-major view of the C-ordered ``N``)."""
+    if N.flags.c_contiguous and N.size:
+        out = dger(a, v, u, a=N.T, overwrite_a=1)
+        if np.shares_memory(out, N):
+            return
+        N[...] = out.T
+        return
+    N += a * np.outer(u, v)
 
 
 class SingularBasis(ArithmeticError):
@@ -76,13 +92,18 @@ class Inverse:
         if not np.isfinite(den) or abs(den) <= 1e-11 * max(1.0, scale):
             raise SingularBasis("the change makes the basis singular")
 
-    def replace_row(self, r: int, v: np.ndarray) -> None:
+    def replace_row(self, r: int, v: np.ndarray, vN: np.ndarray | None = None) -> None:
+        """Replace row ``r`` by ``v``; ``vN = v N`` if the caller has it (then ``u N = v N - e_r``)."""
         u = np.asarray(v, dtype=float) - self.M[r]
         Ne = self.N[:, r].copy()
-        uN = u @ self.N
+        if vN is None:
+            uN = u @ self.N
+        else:
+            uN = np.array(vN, dtype=float)
+            uN[r] -= 1.0
         den = 1.0 + float(uN[r])
         self._pivot_ok(den, float(np.abs(u).max(initial=0.0)) * float(np.abs(Ne).max(initial=0.0)))
-        self.N -= np.outer(Ne, uN / den)
+        _rank_one(self.N, -1.0 / den, Ne, uN)
         self.M[r] = v
         self._after_update()
 
@@ -92,19 +113,22 @@ class Inverse:
         eN = self.N[c].copy()
         den = 1.0 + float(Nu[c])
         self._pivot_ok(den, float(np.abs(u).max(initial=0.0)) * float(np.abs(eN).max(initial=0.0)))
-        self.N -= np.outer(Nu / den, eN)
+        _rank_one(self.N, -1.0 / den, Nu, eN)
         self.M[:, c] = v
         self._after_update()
 
-    def border(self, q: np.ndarray, p: np.ndarray, a: float) -> None:
-        """Append the row ``q`` (length k) and the column ``p`` (length k) with corner ``a``."""
+    def border(self, q: np.ndarray, p: np.ndarray, a: float, qN: np.ndarray | None = None) -> None:
+        """Append the row ``q`` (length k) and the column ``p`` (length k) with corner ``a`` (``qN = q N``
+        if the caller has it)."""
         k = self.k
         Np = self.N @ p
-        qN = q @ self.N
+        if qN is None:
+            qN = q @ self.N
         sigma = float(a - q @ Np)
         self._pivot_ok(sigma, abs(a) + float(np.abs(q).max(initial=0.0)) * float(np.abs(Np).max(initial=0.0)))
         N = np.empty((k + 1, k + 1))
-        N[:k, :k] = self.N + np.outer(Np, qN / sigma)
+        _rank_one(self.N, 1.0 / sigma, Np, qN)        # (in place: the old N is replaced below)
+        N[:k, :k] = self.N
         N[:k, k] = -Np / sigma
         N[k, :k] = -qN / sigma
         N[k, k] = 1.0 / sigma
@@ -114,6 +138,27 @@ class Inverse:
         M[k, :k] = q
         M[k, k] = a
         self.M, self.N = M, N
+        self._after_update()
+
+    def delete_swap(self, r: int, c: int) -> None:
+        """Remove row ``r`` and column ``c``, the last row taking the place of ``r`` and the last column
+        that of ``c`` (``O(k^2)`` with one copy: swapping rows ``r, k-1`` and columns ``c, k-1`` of ``M``
+        swaps columns ``r, k-1`` and rows ``c, k-1`` of ``N``; then the last row and column go, by the
+        deletion formula)."""
+        last = self.k - 1
+        M, N = self.M, self.N
+        if r != last:
+            M[[r, last]] = M[[last, r]]
+            N[:, [r, last]] = N[:, [last, r]]
+        if c != last:
+            M[:, [c, last]] = M[:, [last, c]]
+            N[[c, last]] = N[[last, c]]
+        piv = float(N[last, last])
+        self._pivot_ok(piv, float(np.abs(N).max(initial=0.0)))
+        out = np.array(N[:last, :last])
+        _rank_one(out, -1.0 / piv, N[:last, last].copy(), N[last, :last].copy())
+        self.N = out
+        self.M = np.array(M[:last, :last])
         self._after_update()
 
     def delete(self, r: int, c: int) -> None:

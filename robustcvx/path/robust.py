@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -27,8 +28,10 @@ import numpy as np
 from ..certificate import Certificate, certify_solution
 from ..errors import OptionError
 from ..problems import RobustHingeProblem
+from ..solvers.threads import one_blas_thread
 from ..validation import check_epsilon, check_epsilons
 from .budget_lp import describe_threat
+from .engine import path_vertices
 from .envelope import Envelope, envelope
 
 METHODS = ("auto", "homotopy", "sandwich")
@@ -84,9 +87,9 @@ class RobustPath:
         self.envelope = env
         self._points = [points[i] for i in env.index]
         # the line of the edge left of hull vertex k (k >= 1) and the one right of the last vertex
-        edges = [_edge_line(lines[int(a) + 1:int(b) + 1], (env.budgets[k], env.losses[k]),
-                            (env.budgets[k + 1], env.losses[k + 1]))
-                 for k, (a, b) in enumerate(zip(env.index[:-1], env.index[1:]))]
+        idx, bud, los = env.index.tolist(), env.budgets.tolist(), env.losses.tolist()
+        edges = [lines[b] if b == a + 1 else _edge_line(lines[a + 1:b + 1], (bud[k], los[k]), (bud[k + 1], los[k + 1]))
+                 for k, (a, b) in enumerate(pairwise(idx))]       # (one candidate: nothing to choose)
         self._left = [None, *edges]
         self._right = [*edges, lines[-1]]
         self._certificates: dict[float, Certificate] = {}
@@ -304,13 +307,12 @@ def robust_path(problem: Any, y: Any = None, *, norm: Any = "inf", sample_weight
     ``sandwich`` (warm-started HiGHS solves only, any polyhedral threat) or ``auto`` (the homotopy
     where it applies).
     """
-    from .engine import path_vertices
-
     if method not in METHODS:
         raise OptionError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
     base = path_problem(problem, y, norm, sample_weight)
     t0 = time.perf_counter()
-    found = path_vertices(base, method)
+    with one_blas_thread():          # many small products: a second BLAS thread only waits (solvers/threads.py)
+        found = path_vertices(base, method)
     env = envelope(np.array([p.size for p in found.points]), np.array([p.loss for p in found.points]))
     return RobustPath(base, found.points, found.lines, env, found.method, found.solves, time.perf_counter() - t0,
                       found.steps)
