@@ -16,7 +16,7 @@ from conftest import make_blobs
 
 def test_default_workloads_are_the_issue_table_as_a_user_runs_it():
     ws = default_workloads("/data/fashion")
-    fashion = [w for w in ws if w.name.startswith("fashion")]
+    fashion = [w for w in ws if w.name.startswith("fashion 0v1")]
     assert len(fashion) == len(PROBLEMS) == 6 and all(w.mode == "cli" for w in fashion)
     args = {w.name: w.cli_args() for w in fashion}
     assert args["fashion 0v1 linf+box eps=0.1"] == ["solve", "--data", "idx:/data/fashion:0,1", "--epsilon", "0.1",
@@ -109,3 +109,27 @@ def test_bench_rejects_an_unknown_workload_filter(tmp_path, capsys):
     rc = main(["bench", "--only", "no-such-workload", "--out", str(tmp_path / "b.json")])
     err = capsys.readouterr().err
     assert rc == 2 and "matches no workload" in err and len(err.strip().splitlines()) == 1
+
+
+def test_ten_class_row_and_the_crammer_singer_sgd_timer(tmp_path):
+    from robustcvx.bench import measure
+    from robustcvx.bench.workloads import ten_class_workload
+    from robustcvx.data import load_task
+    from robustcvx.problems import MulticlassHingeProblem
+
+    w = ten_class_workload("/data/fashion")
+    assert w in default_workloads("/data/fashion") and w.mode == "cli"
+    assert w.cli_args() == ["solve", "--data", "idx:/data/fashion:all", "--epsilon", "0.1", "--json"]
+    rng = np.random.default_rng(3)
+    y = np.arange(45) % 3
+    X = rng.random((45, 4)) + 0.6 * y[:, None] * np.array([1.0, 0.0, 0.5, 0.0])
+    np.savez(tmp_path / "k3.npz", X_train=X, y_train=y)
+    small = Workload("k3 linf", f"npz:{tmp_path / 'k3.npz'}", {"epsilon": 0.05}, "api")
+    problem = measure.problem_for(small, load_task(small.data, download=False))
+    assert isinstance(problem, MulticlassHingeProblem) and problem.K == 3 and problem.epsilon == 0.05
+    sgd = measure.time_sgd(problem, threads=1, epochs=2)        # the joint objective, W of shape (K, d)
+    assert sgd["seconds"] > 0 and np.isfinite(sgd["objective"]) and sgd["objective"] >= 0
+    report = run_bench([small], tmp_path / "bench.json", repeats=1, log=lambda s: None)
+    row = report["workloads"][0]
+    assert row["solver"]["verified"] and row["ratio"] == pytest.approx(row["solver"]["median"] / row["sgd"]["median"])
+    assert row["solver"]["objective"] <= row["sgd"]["objective"] + 1e-9 * max(1.0, row["sgd"]["objective"])

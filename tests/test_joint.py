@@ -87,6 +87,40 @@ def test_direct_answer_carries_certificate_multipliers():
     assert float(res.alpha.sum()) == pytest.approx(multiclass_cvxpy_optimum(X, y, 0.05), abs=1e-7)
 
 
+@pytest.mark.parametrize(("norm", "box", "l1"), [("inf", None, 0.0), ("1", None, 0.01), ("inf", (0.0, 1.0), 0.0)])
+def test_stages_and_pruning_reach_the_reference_optimum(monkeypatch, norm, box, l1):
+    """Small stages (a few samples per class first) and pruning every round: the loop still ends at the
+    optimum of the full problem (the stopping test is the full one), verified."""
+    from robustcvx.solvers.joint import driver
+
+    monkeypatch.setattr(driver, "FIRST_STAGE", 2)
+    monkeypatch.setattr(driver, "STAGE_GROWTH", 2)
+    monkeypatch.setattr(driver, "SEED_ROWS", 6)
+    monkeypatch.setattr(driver, "PRUNE_EVERY", 1)
+    X, y = _data(21, n=72, d=6, K=4)
+    problem = MulticlassHingeProblem(X, y, 0.05, norm, box, l1)
+    res = driver.solve_joint(problem)
+    assert res.status == "optimal" and res.info["pruned_rows"] + res.info["pruned_columns"] > 0
+    assert res.info["rows"] < 72 * 3                     # a working set, not every pair row
+    cert = certify_multiclass(problem, res.W, res.b, res.alpha)
+    assert cert.verified, cert.reason
+    ref = multiclass_cvxpy_optimum(X, y, 0.05, norm, box, l1)
+    assert problem.objective(res.W, res.b) == pytest.approx(ref, abs=1e-7, rel=1e-7)
+
+
+def test_admission_order_takes_every_class_in_proportion():
+    from robustcvx.solvers.joint.driver import admission_order
+
+    y = np.repeat([0, 1, 2], [40, 20, 60])
+    order = admission_order(y)
+    assert np.array_equal(np.sort(order), np.arange(y.size))
+    for m in (12, 30, 60):
+        counts = np.bincount(y[order[:m]], minlength=3)
+        assert np.all(np.abs(counts - m * np.array([40, 20, 60]) / y.size) <= 1.5)
+    first = order[:12][y[order[:12]] == 2]              # spread over the class, not its first samples
+    assert first.max() - first.min() > 30
+
+
 def test_separable_data_gets_max_margin_tie_break():
     X, y = _data(2, K=3, spread=3.0)
     problem = MulticlassHingeProblem(X, y, 0.01)

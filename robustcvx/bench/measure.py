@@ -25,8 +25,14 @@ CALIBRATION_EPOCHS = 5
 
 
 def problem_for(workload: Workload, task: Any):
-    from ..problems import RobustHingeProblem
+    """The problem ``robustcvx solve`` poses for ``workload``: binary, or Crammer--Singer for a task of three
+    or more classes (then SGD below runs on the same joint objective: the Crammer--Singer SGD timer)."""
+    from ..data import MulticlassTask
+    from ..problems import MulticlassHingeProblem, RobustHingeProblem
 
+    if isinstance(task, MulticlassTask):
+        return MulticlassHingeProblem(task.X_train, task.y_train, **workload.problem_kwargs(),
+                                      n_classes=len(task.classes))
     return RobustHingeProblem(task.X_train, task.y_train, **workload.problem_kwargs())
 
 
@@ -103,7 +109,9 @@ def time_api(workload: Workload, task: Any) -> dict[str, Any]:
 
 
 def time_sgd(problem: Any, threads: int, epochs: int = 100) -> dict[str, Any]:
-    """100 epochs of minibatch SGD on ``problem``'s own objective (training time only)."""
+    """100 epochs of minibatch SGD on ``problem``'s own objective (training time only): the binary robust
+    hinge, or for a :class:`~robustcvx.problems.MulticlassHingeProblem` the joint Crammer--Singer robust
+    hinge (the baselines' multiclass model, ``W`` of shape ``(K, d)``), with the same settings."""
     from ..baselines import BaselineConfig, train_baseline
 
     cfg = BaselineConfig(**{**SGD, "epochs": epochs}, threads=threads)

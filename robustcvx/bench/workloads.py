@@ -68,10 +68,18 @@ class Workload:
 
 def default_workloads(fashion_dir: str = FASHION_DIR) -> list[Workload]:
     """The issue-11 table on the full Fashion-MNIST T-shirt/Trouser training set (whole CLI
-    process), the same problems on the bundled MNIST 0-vs-1 sample (in process), and a sparse
-    text-like problem with 10^5 samples and 10^5 features (whole CLI process)."""
+    process), the same problems on the bundled MNIST 0-vs-1 sample (in process), a sparse
+    text-like problem with 10^5 samples and 10^5 features (whole CLI process) and the ten-class
+    Fashion-MNIST joint problem (issue 12, whole CLI process)."""
     out = [Workload(f"fashion 0v1 {name}", f"idx:{fashion_dir}:0,1", opts, "cli") for name, opts in PROBLEMS]
     out += [Workload(f"mnist-sample 0v1 {name}", "mnist-sample:0,1", opts, "api", quick=True)
             for name, opts in PROBLEMS]
     out.append(Workload("sparse text-like 1e5 x 1e5 linf eps=0.01", SPARSE, {"epsilon": 0.01}, "cli"))
+    out.append(ten_class_workload(fashion_dir))
     return out
+
+
+def ten_class_workload(fashion_dir: str = FASHION_DIR) -> Workload:
+    """Issue 12's row: the joint (Crammer--Singer) exact solve on Fashion-MNIST, all ten classes, full training
+    set, l_inf eps=0.1, whole CLI process; SGD runs on the same joint objective."""
+    return Workload("fashion all-classes linf eps=0.1", f"idx:{fashion_dir}:all", {"epsilon": 0.1}, "cli")

@@ -50,7 +50,7 @@ class JointLP:
     """The live HiGHS model of the restricted joint LP (module docstring)."""
 
     CHUNK = 1 << 21          # dense coefficient entries built at once
-    IPM_NNZ = 400_000        # above this many nonzeros the restricted LP goes to the interior point method
+    IPM_NNZ = 2_000_000        # above this many nonzeros the restricted LP goes to the interior point method
 
     def __init__(self, data: JointData, cuts: Cuts):
         self.data, self.cuts = data, cuts
@@ -67,6 +67,7 @@ class JointLP:
         self.t_rows = np.zeros((0, E), dtype=np.int64)                 # shared: 1 x E; budget: one per feature
         self.t_feat = e64                                                # budget: feature of each t-row block
         self.feat_block = -np.ones(data.d, dtype=np.int64)
+        self._idle_keys: dict[str, np.ndarray] = {}
         lo = np.full(K, -INF)
         up = np.full(K, INF)
         lo[0] = up[0] = 0.0
@@ -186,6 +187,55 @@ class JointLP:
             self.col_of = np.concatenate([self.col_of, cols])
         self.in_cols[S, j] = True
 
+    # ------------------------------------------------------------------ shrinking the model
+    def prune(self, tol: float) -> tuple[int, int]:
+        """Delete the pair rows with a slack above ``tol`` and a zero dual, and the cut columns at 0 with a
+        reduced cost above ``tol``, that were so at the previous call too (a row or column inactive once
+        often comes back): they are inactive at the current optimum, which stays optimal for the smaller LP
+        (its basis stays a basis: the rows' slacks and the columns leave it together with them).  Returns
+        ``(rows, columns)`` deleted; a deleted row or column can be priced back in later."""
+        sol = self.h.getSolution()
+        act, yd = np.asarray(sol.row_value), np.asarray(sol.row_dual)
+        x, rc = np.asarray(sol.col_value), np.asarray(sol.col_dual)
+        basis = self.h.getBasis()
+        if basis.valid:
+            rbasic = np.asarray([int(v) for v in basis.row_status]) == 1
+            cbasic = np.asarray([int(v) for v in basis.col_status]) == 1
+        else:                                 # an interior point: no basis to keep
+            rbasic, cbasic = np.ones(self.nrow, bool), np.zeros(self.ncol, bool)
+        zero = 0.0 if basis.valid else tol * 1e-3
+        idle_r = (act[self.row_of] > 1.0 + tol) & (np.abs(yd[self.row_of]) <= zero) & rbasic[self.row_of]
+        idle_c = (np.abs(x[self.col_of]) <= zero) & (rc[self.col_of] > tol) & ~cbasic[self.col_of]
+        drop_r = idle_r & self._idle(self.row_i * self.data.K + self.row_k, idle_r, "rows")
+        drop_c = idle_c & self._idle(self.col_S * self.data.d + self.col_j, idle_c, "cols")
+        if drop_r.any():
+            gone = self.row_of[drop_r]
+            self.h.deleteRows(int(gone.size), gone.astype(np.int32))
+            remap = np.arange(self.nrow) - np.cumsum(np.isin(np.arange(self.nrow), gone))
+            self.in_rows[self.row_i[drop_r], self.row_k[drop_r]] = False
+            keep = ~drop_r
+            self.row_i, self.row_k, self.row_of = self.row_i[keep], self.row_k[keep], remap[self.row_of[keep]]
+            self.t_rows = remap[self.t_rows]
+            self.nrow -= int(gone.size)
+        if drop_c.any():
+            gone = self.col_of[drop_c]
+            self.h.deleteCols(int(gone.size), gone.astype(np.int32))
+            remap = np.arange(self.ncol) - np.cumsum(np.isin(np.arange(self.ncol), gone))
+            self.in_cols[self.col_S[drop_c], self.col_j[drop_c]] = False
+            keep = ~drop_c
+            self.col_S, self.col_j, self.col_of = self.col_S[keep], self.col_j[keep], remap[self.col_of[keep]]
+            has = self.xi_col >= 0
+            self.xi_col[has] = remap[self.xi_col[has]]
+            self.b_col, self.t_col = remap[self.b_col], remap[self.t_col]
+            self.ncol -= int(gone.size)
+        return int(drop_r.sum()), int(drop_c.sum())
+
+    def _idle(self, keys: np.ndarray, idle: np.ndarray, which: str) -> np.ndarray:
+        """Which of ``keys`` were idle at the previous :meth:`prune` too (and remember the idle ones now)."""
+        before = self._idle_keys.get(which, np.zeros(0, dtype=np.int64))
+        self._idle_keys[which] = np.sort(keys[idle])
+        return np.isin(keys, before, assume_unique=False)
+
     # ------------------------------------------------------------------ epsilon in place
     def set_epsilon(self, eps: float) -> None:
         """Change ``epsilon`` on the ``t`` entries of the pair rows (the ``"shared"``/``"budget"`` kinds)."""
@@ -194,12 +244,12 @@ class JointLP:
             self.h.changeCoeff(int(r), int(c), -float(eps))
 
     # ------------------------------------------------------------------ solving and reading
-    def run(self) -> str:
-        """Solve: the dual simplex from the previous basis while the model is small, HiGHS's interior point
-        method with crossover (a vertex, so exact row duals) once it has more than :attr:`IPM_NNZ` nonzeros
-        (the cut columns of many classes are dense; measured on MNIST 10 classes, the simplex took 300 s
-        on a restricted LP that the interior point method solves in 16 s)."""
+    def run(self, algorithm: str = "dual") -> str:
+        """Solve: the simplex from the previous basis (``algorithm``: ``"dual"`` after new rows, ``"primal"``
+        after new columns alone) while the model is small, HiGHS's interior point method with crossover (a
+        vertex, so exact row duals) once it has more than :attr:`IPM_NNZ` nonzeros."""
         self.h.setOptionValue("solver", "ipm" if self.h.getNumNz() > self.IPM_NNZ else "simplex")
+        self.h.setOptionValue("simplex_strategy", 4 if algorithm == "primal" else 1)
         self.h.run()
         return self.h.modelStatusToString(self.h.getModelStatus())
 

@@ -56,17 +56,20 @@ def price_columns(lp: JointLP, tol: float, limit: int) -> tuple[np.ndarray, np.n
     return best[feats].astype(np.int64), feats.astype(np.int64), min(worst, 0.0)
 
 
-def price_rows(lp: JointLP, W: np.ndarray, b: np.ndarray, xi: np.ndarray, tol: float, limit: int
-               ) -> tuple[np.ndarray, np.ndarray, float]:
-    """``(i, k, largest violation)``: the pair rows outside the model violated by more than ``tol``, the
-    ``limit`` most violated of them."""
+def price_rows(lp: JointLP, W: np.ndarray, b: np.ndarray, xi: np.ndarray, tol: float, limit: int,
+               admitted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(i, k, largest violation)``: for each sample, its most violated pair row outside the model when that
+    violation exceeds ``tol``; the ``limit`` most violated of them.  (A sample's rows compete: at most one
+    is active at an optimum unless it ties, so the others wait until they are violated themselves.)"""
     Z = lp.data.hinge_args(W, b)
     V = Z - xi[:, None]
     V[lp.in_rows] = -np.inf
-    i, k = np.nonzero(tol < V)
-    worst = float(V.max()) if V.size else 0.0
+    if admitted is not None:
+        V[~admitted] = -np.inf
+    k = V.argmax(axis=1)
+    v = V[np.arange(V.shape[0]), k]
+    i = np.flatnonzero(tol < v)
+    worst = float(v.max()) if v.size else 0.0
     if i.size > limit:
-        keep = np.argsort(-V[i, k], kind="stable")[:limit]
-        keep.sort()
-        i, k = i[keep], k[keep]
-    return i.astype(np.int64), k.astype(np.int64), max(worst, 0.0)
+        i = np.sort(i[np.argsort(-v[i], kind="stable")[:limit]])
+    return i.astype(np.int64), k[i].astype(np.int64), max(worst, 0.0)
