@@ -133,3 +133,22 @@ def test_ten_class_row_and_the_crammer_singer_sgd_timer(tmp_path):
     row = report["workloads"][0]
     assert row["solver"]["verified"] and row["ratio"] == pytest.approx(row["solver"]["median"] / row["sgd"]["median"])
     assert row["solver"]["objective"] <= row["sgd"]["objective"] + 1e-9 * max(1.0, row["sgd"]["objective"])
+
+
+def test_a_solve_past_its_time_limit_is_unfinished_and_fails_the_flags(tmp_path):
+    X, y = make_blobs(n=40, d=4, sep=1.0, seed=5)
+    np.savez(tmp_path / "d.npz", X_train=X, y_train=(y > 0).astype(int))
+    ws = [Workload("blobs linf", f"npz:{tmp_path / 'd.npz'}", {"epsilon": 0.05}, "api"),
+          Workload("killed", f"npz:{tmp_path / 'd.npz'}", {"epsilon": 0.05}, "cli", timeout=0.01, max_repeats=1)]
+    report = run_bench(ws, tmp_path / "bench.json", repeats=2, log=lambda s: None)
+    rows = {r["name"]: r for r in report["workloads"]}
+    killed = rows["killed"]
+    assert killed["ratio"] is None and killed["solver"]["timed_out_after"] == 0.01
+    assert len(killed["sgd"]["runs"]) == 1 and len(rows["blobs linf"]["sgd"]["runs"]) == 2
+    assert killed["ratio_exceeds"] == pytest.approx(0.01 / killed["sgd"]["median"])
+    s = report["summary"]
+    assert s["unfinished"] == {"killed": killed["ratio_exceeds"]} and s["not_run"] == []
+    assert not s["every_workload_not_slower_than_100_sgd_epochs"] and not s["every_workload_verified"]
+    assert s["worst"]["name"] == "blobs linf"
+    md = (tmp_path / "bench.md").read_text()
+    assert "(unfinished)" in md and "Unfinished: killed, the exact solve was stopped after 0.01 s" in md

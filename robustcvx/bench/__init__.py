@@ -63,8 +63,9 @@ def run_workload(workload: Workload, repeats: int, log: Callable[[str], None]) -
         f"solve(RobustHingeProblem(X, y, **{workload.problem_kwargs()}))"
     threads = measure.sgd_threads(problem)
     solver_runs, sgd_runs = [], []
-    for _ in range(repeats):
-        solver_runs.append(measure.time_cli(workload) if workload.mode == "cli" else measure.time_api(workload, task))
+    for _ in range(min(repeats, workload.max_repeats or repeats)):
+        solver_runs.append(measure.time_cli(workload, workload.timeout) if workload.mode == "cli"
+                           else measure.time_api(workload, task))
         sgd_runs.append(measure.time_sgd(problem, threads["threads"]))
     last = solver_runs[-1]
     row["solver"] = {"median": _median([r.get("seconds") for r in solver_runs]),
@@ -80,6 +81,12 @@ def run_workload(workload: Workload, repeats: int, log: Callable[[str], None]) -
                   "objective": sgd_runs[-1]["objective"], **threads}
     sm, gm = row["solver"]["median"], row["sgd"]["median"]
     row["ratio"] = (sm / gm) if (sm is not None and gm) else None
+    if any(r.get("timed_out") for r in solver_runs):
+        # unfinished: no ratio, but the one it exceeded; no in-process profile (it would run unbounded)
+        row["solver"]["timed_out_after"] = workload.timeout
+        row["ratio_exceeds"] = workload.timeout / gm if gm else None
+        log(f"  {workload.name}: exact solve unfinished after {workload.timeout:g} s, SGD {round(gm, 3)} s")
+        return row
     row["profile"] = measure.profile(workload, task, load_seconds)
     log(f"  {workload.name}: exact {sm if sm is None else round(sm, 3)} s "
         f"(verified {row['solver']['verified']}), SGD {round(gm, 3)} s ({threads['threads']} thread(s)), "

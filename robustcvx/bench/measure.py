@@ -75,7 +75,9 @@ def time_cli(workload: Workload, timeout: float = 900.0) -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
         returncode, stdout, stderr, peak_mb = _run_child(workload.cli_args(), env, timeout)
-    except (OSError, subprocess.TimeoutExpired) as exc:
+    except subprocess.TimeoutExpired:
+        return {"seconds": None, "timed_out": True, "error": f"unfinished after {timeout:g} s (killed)"}
+    except OSError as exc:
         return {"seconds": None, "error": f"{type(exc).__name__}: {exc}"[:300]}
     seconds = time.perf_counter() - t0
     out: dict[str, Any] = {"seconds": seconds, "returncode": returncode, "peak_memory_mb": peak_mb}
