@@ -182,7 +182,8 @@ class Homotopy:
         self.cT = self.c[self.Ta]                     # (kept beside Ta: the weights of the tight samples)
         if not hasattr(self, "_rate2"):
             self._rate2, self._room2 = np.empty(2 * self.d), np.empty(2 * self.d)
-        self._outside2 = np.tile(~self.inA, 2)
+        out = ~self.inA
+        self._outside2 = np.concatenate((out, out))
 
     def _exact_aggregates(self) -> None:
         cP = np.where(self.state == P_STATE, self.c, 0.0)
