@@ -124,9 +124,12 @@ def _pick(room: np.ndarray, rate: np.ndarray, valid: np.ndarray) -> tuple[float,
     low = float(ratios[r])
     if not low < math.inf:
         return math.inf, -1
-    near = ratios <= low + TIE * (1.0 + low)
-    if np.count_nonzero(near) > 1:
-        r = int(np.argmax(np.where(near, rate, -math.inf)))
+    tie = low + TIE * (1.0 + low)
+    ratios[r] = math.inf                  # another ratio within the tie? (one reduction, no mask)
+    if float(_MIN(ratios)) > tie:
+        return low, r
+    ratios[r] = low
+    r = int(np.argmax(np.where(ratios <= tie, rate, -math.inf)))
     return float(ratios[r]), r
 
 
