@@ -507,14 +507,17 @@ class Homotopy:
             q[1:] = self.Z[i].take(self.Aa)
             qN = q @ N
             self._row = (q, qN)                       # the sample's row of M, and times M^{-1}, for the pivot
-            dz = -delta_i * qN
+            dz = qN if delta_i < 0 else -qN           # (-delta_i qN; read only)
         else:
             pos = event[1]
             dz = (-self.sig[pos]) * N[pos + 1]
         dmu, dalpha = -float(dz[0]), dz[1:]
         dg = dalpha @ self.ZTr[:nT] if nT else np.zeros(self.d)
-        if event[0] == "sample":
-            dg += delta_i * self.Z[i]
+        if event[0] == "sample":                      # dg += delta_i z_i (delta_i = +-1)
+            if delta_i > 0:
+                dg += self.Z[i]
+            else:
+                dg -= self.Z[i]
         theta, block = self._dual_ratio(dalpha, dmu, dg, event)
         if nT:
             self.alpha[self.Ta] += theta * dalpha
@@ -616,8 +619,7 @@ class Homotopy:
             self.ZTr[pos] = self.Z[i]
             self.Ta = self.Ta.copy()                  # (recorded arrays never change)
             self.Ta[pos] = i
-            self.cT = self.cT.copy()
-            self.cT[pos] = self.c[i]
+            self.cT[pos] = self.c[i]                  # (never recorded: changed in place)
             self._set_state(t, block[2])
             self._watch(t)
             return
