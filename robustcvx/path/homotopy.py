@@ -77,6 +77,7 @@ MAX_RETRIES = 3         # failed windows in a row before one watches every sampl
 # the reductions of the step, called as ufuncs (``x.max()`` goes through a Python wrapper first: ~0.5 us
 # of ~1 us, and the step makes ~10 of them)
 _MAX, _MIN, _ANY, _ABS = np.maximum.reduce, np.minimum.reduce, np.logical_or.reduce, np.abs
+_SUM = np.add.reduce
 
 
 class HomotopyStopped(RuntimeError):
@@ -351,13 +352,14 @@ class Homotopy:
     def _piece_dual(self, aT: np.ndarray | None = None) -> PieceDual:
         if aT is None:
             aT = self.alpha[self.Ta]
-        return PieceDual(self.Ta, aT, float(self.mu), self.CP + float(aT.sum()),
+        return PieceDual(self.Ta, aT, float(self.mu), self.CP + float(_SUM(aT)),
                          len(self.result.checkpoints) - 1, len(self.result.flips))
 
     # ------------------------------------------------------------------ checks
     def _check(self, where: str, aT: np.ndarray | None = None) -> None:
         """The optimality conditions at the current point (watched margins; every feature); ``aT``:
-        ``alpha`` of the tight samples if the caller has it."""
+        ``alpha`` of the tight samples if the caller has it; ``where`` names the point in the message
+        (the current vertex when empty: formatted only on a failure)."""
         tol = KKT_TOL
         bad = []
         if self.mC.size and float(_MIN(self.sgnC * (1.0 - self.mC))) < -tol:
@@ -375,7 +377,7 @@ class Homotopy:
             if low < 0 and low < -tol * (1.0 + float(_MAX(_ABS(self.wA)))):
                 bad.append("an active weight has the wrong sign")
         if bad:
-            raise HomotopyStopped(f"{where}: " + "; ".join(bad))
+            raise HomotopyStopped(f"{where or f'the vertex at s = {self.s:.12g}'}: " + "; ".join(bad))
 
     # ------------------------------------------------------------------ the loop
     def run(self, max_steps: int | None = None) -> HomotopyResult:
@@ -483,7 +485,7 @@ class Homotopy:
     def _record_vertex(self) -> None:
         res = self.result
         aT = self.alpha[self.Ta]
-        self._check(f"the vertex at s = {self.s:.12g}", aT)
+        self._check("", aT)
         res.budgets.append(self.s)
         loss = self.CP - float(self.G.take(self.Aa) @ self.wA) - self.B * self.b
         res.losses.append(max(loss, 0.0))
