@@ -186,6 +186,8 @@ class Homotopy:
         self.cT = self.c[self.Ta]                     # (kept beside Ta: the weights of the tight samples)
         if not hasattr(self, "_rate2"):
             self._rate2, self._room2 = np.empty(2 * self.d), np.empty(2 * self.d)
+            d = self.d                                # (their halves, as views made once)
+            self._halves = (self._rate2[:d], self._rate2[d:], self._room2[:d], self._room2[d:])
         out = ~self.inA
         self._outside2 = np.concatenate((out, out))
 
@@ -557,10 +559,11 @@ class Homotopy:
         # |g_j| reaching mu from inside: g_j reaching +mu (first d entries) or -mu (last d)
         d = self.d
         rate, room = self._rate2, self._room2
-        np.subtract(dg, dmu, out=rate[:d])
-        np.subtract(-dmu, dg, out=rate[d:])
-        np.subtract(self.mu, self.g, out=room[:d])
-        np.add(self.mu, self.g, out=room[d:])
+        rate_up, rate_down, room_up, room_down = self._halves
+        np.subtract(dg, dmu, out=rate_up)
+        np.subtract(-dmu, dg, out=rate_down)
+        np.subtract(self.mu, self.g, out=room_up)
+        np.add(self.mu, self.g, out=room_down)
         valid = rate > gscale
         valid &= self._outside2
         if event[0] == "feature":                     # the leaving feature may come back with either sign

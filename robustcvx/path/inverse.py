@@ -21,6 +21,7 @@ The rank-one changes are made in place by BLAS ``dger``.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -46,6 +47,14 @@ def _rank_one(N: np.ndarray, a: float, u: np.ndarray, v: np.ndarray) -> None:
         N[...] = out.T
         return
     N += a * np.outer(u, v)
+
+
+@functools.lru_cache(maxsize=64)
+def _probe(k: int) -> np.ndarray:
+    """The fixed vector of the check ``M (M^{-1} v) = v`` (read only)."""
+    v = np.cos(np.arange(k) * 0.7 + 0.3)
+    v.flags.writeable = False
+    return v
 
 
 class SingularBasis(ArithmeticError):
@@ -85,7 +94,7 @@ class Inverse:
     def _accurate(self) -> bool:
         if self.k == 0:
             return True
-        v = np.cos(np.arange(self.k) * 0.7 + 0.3)
+        v = _probe(self.k)
         r = self.M @ (self.N @ v) - v
         return bool(np.abs(r).max() <= CHECK_TOL * (1.0 + np.abs(v).max()))
 
