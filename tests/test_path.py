@@ -330,3 +330,40 @@ def test_failed_windows_are_redone_and_the_path_is_unchanged(monkeypatch):
         row = hom.values([e])[0]
         assert row["verified"]
         assert row["objective"] == pytest.approx(solve(RobustHingeProblem(X, y, e, "inf")).objective, abs=1e-9)
+
+
+def test_ratio_test_picks_the_smallest_ratio_and_on_near_ties_the_largest_rate():
+    """homotopy._pick (the ratio tests of both steps) against a brute-force reading of its rule: the
+    smallest max(room, 0) / rate over the valid entries; among those within TIE of it (relative) the
+    largest rate; (inf, -1) when nothing is valid."""
+    from robustcvx.path.homotopy import TIE, _pick
+
+    def reference(room, rate, valid):
+        idx = [i for i in range(rate.size) if valid[i]]
+        if not idx:
+            return np.inf, -1
+        ratio = {i: max(room[i], 0.0) / rate[i] for i in idx}
+        low = min(ratio.values())
+        near = [i for i in idx if ratio[i] <= low + TIE * (1.0 + low)]
+        best = max(near, key=lambda i: (rate[i], -i))
+        return ratio[best], best
+
+    rng = np.random.default_rng(21)
+    ties = 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for trial in range(400):
+            n = int(rng.integers(1, 12))
+            rate = rng.uniform(-1.0, 2.0, size=n)
+            room = rng.uniform(-0.2, 1.0, size=n)
+            if trial % 3 == 0 and n > 1:              # exact and near ties, at other rates
+                j, k = rng.choice(n, size=2, replace=False)
+                rate[[j, k]] = np.abs(rate[[j, k]]) + 0.1
+                room[k] = room[j] * rate[k] / rate[j] * (1.0 + (trial % 2) * 1e-14)
+            valid = rate > 0.05
+            if trial % 17 == 0:
+                valid[:] = False
+            got, want = _pick(room, rate, valid), reference(room, rate, valid)
+            ties += want[1] >= 0 and sum(valid[i] and max(room[i], 0.0) / rate[i] <= want[0] * (1 + 2 * TIE) + TIE
+                                         for i in range(n)) > 1
+            assert got[1] == want[1] and (got[0] == want[0] or (np.isinf(got[0]) and np.isinf(want[0])))
+    assert ties >= 50

@@ -21,23 +21,40 @@ The rank-one changes are made in place by BLAS ``dger``.
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
 from scipy.linalg.blas import dger
 
 REFRESH = 512
 CHECK_TOL = 1e-9
 CHECK_EVERY = 8
+_MAX, _ABS = np.maximum.reduce, np.abs         # (as ufuncs: ``x.max()`` adds a Python wrapper to each call)
+
+
+def _amax(x: np.ndarray) -> float:
+    """``max |x_i|`` (0 for an empty ``x``)."""
+    return float(_MAX(_ABS(x), axis=None, initial=0.0))
 
 
 def _rank_one(N: np.ndarray, a: float, u: np.ndarray, v: np.ndarray) -> None:
     """``N += a u v^T`` in place (BLAS ``dger`` on the column-major view of the C-ordered ``N``)."""
     if N.flags.c_contiguous and N.size:
         out = dger(a, v, u, a=N.T, overwrite_a=1)
-        if np.shares_memory(out, N):
+        if np.may_share_memory(out, N):            # (bounds only: a copy would be a new allocation)
             return
         N[...] = out.T
         return
     N += a * np.outer(u, v)
+
+
+@functools.lru_cache(maxsize=64)
+def _probe(k: int) -> np.ndarray:
+    """The fixed vector of the check ``M (M^{-1} v) = v`` (read only)."""
+    v = np.cos(np.arange(k) * 0.7 + 0.3)
+    v.flags.writeable = False
+    return v
 
 
 class SingularBasis(ArithmeticError):
@@ -77,7 +94,7 @@ class Inverse:
     def _accurate(self) -> bool:
         if self.k == 0:
             return True
-        v = np.cos(np.arange(self.k) * 0.7 + 0.3)
+        v = _probe(self.k)
         r = self.M @ (self.N @ v) - v
         return bool(np.abs(r).max() <= CHECK_TOL * (1.0 + np.abs(v).max()))
 
@@ -89,7 +106,7 @@ class Inverse:
 
     @staticmethod
     def _pivot_ok(den: float, scale: float) -> None:
-        if not np.isfinite(den) or abs(den) <= 1e-11 * max(1.0, scale):
+        if not math.isfinite(den) or abs(den) <= 1e-11 * max(1.0, scale):
             raise SingularBasis("the change makes the basis singular")
 
     def replace_row(self, r: int, v: np.ndarray, vN: np.ndarray | None = None) -> None:
@@ -102,7 +119,7 @@ class Inverse:
             uN = np.array(vN, dtype=float)
             uN[r] -= 1.0
         den = 1.0 + float(uN[r])
-        self._pivot_ok(den, float(np.abs(u).max(initial=0.0)) * float(np.abs(Ne).max(initial=0.0)))
+        self._pivot_ok(den, _amax(u) * _amax(Ne))
         _rank_one(self.N, -1.0 / den, Ne, uN)
         self.M[r] = v
         self._after_update()
@@ -112,7 +129,7 @@ class Inverse:
         Nu = self.N @ u
         eN = self.N[c].copy()
         den = 1.0 + float(Nu[c])
-        self._pivot_ok(den, float(np.abs(u).max(initial=0.0)) * float(np.abs(eN).max(initial=0.0)))
+        self._pivot_ok(den, _amax(u) * _amax(eN))
         _rank_one(self.N, -1.0 / den, Nu, eN)
         self.M[:, c] = v
         self._after_update()
@@ -125,7 +142,7 @@ class Inverse:
         if qN is None:
             qN = q @ self.N
         sigma = float(a - q @ Np)
-        self._pivot_ok(sigma, abs(a) + float(np.abs(q).max(initial=0.0)) * float(np.abs(Np).max(initial=0.0)))
+        self._pivot_ok(sigma, abs(a) + _amax(q) * _amax(Np))
         N = np.empty((k + 1, k + 1))
         _rank_one(self.N, 1.0 / sigma, Np, qN)        # (in place: the old N is replaced below)
         N[:k, :k] = self.N
@@ -154,7 +171,7 @@ class Inverse:
             M[:, [c, last]] = M[:, [last, c]]
             N[[c, last]] = N[[last, c]]
         piv = float(N[last, last])
-        self._pivot_ok(piv, float(np.abs(N).max(initial=0.0)))
+        self._pivot_ok(piv, _amax(N))
         out = np.array(N[:last, :last])
         _rank_one(out, -1.0 / piv, N[:last, last].copy(), N[last, :last].copy())
         self.N = out
