@@ -36,6 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sgd-average", default="tail", metavar="A",
                    help="iterate averaging reported beside SGD's last iterate: none | all | tail (the mean of "
                         "the last half of the epochs; default tail); the model shown stays the last iterate")
+    p.add_argument("--max-train", type=int, default=None, dest="max_train", metavar="N",
+                   help="train on a seeded stratified subsample of at most N training samples (every class keeps "
+                        "its share; --seed picks it); the evaluation split is unchanged (default: every sample)")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="output folder (default results/<data>, e.g. results/mnist-0-1)")
     p.add_argument("--quick", action="store_true", help="small grid and 3 epochs (tests, CI)")
@@ -59,7 +62,7 @@ def _config(args: argparse.Namespace):
     return ReproduceConfig(data=args.data, data_dir=args.data_dir, epsilons=eps, eval_epsilons=ev,
                            epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                            solver=args.solver, out=args.out, quick=args.quick, sgd_schedule=args.sgd_schedule,
-                           sgd_average=args.sgd_average)
+                           sgd_average=args.sgd_average, max_train=args.max_train)
 
 
 def run(args: argparse.Namespace) -> int:
