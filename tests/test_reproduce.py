@@ -78,6 +78,9 @@ def test_config_defaults_quick_and_errors():
     # rerunning on the data a loader fell back to keeps the output folder of the spec asked for
     assert cfg.command(data="mnist-sample:0,1") == \
         "robustcvx reproduce --data mnist-sample:0,1 --out results/mnist-0-1"
+    assert ReproduceConfig(max_train=500).resolved().command() == "robustcvx reproduce --data mnist:0,1 --max-train 500"
+    with pytest.raises(OptionError, match="max-train"):
+        ReproduceConfig(max_train=0).resolved()
     q = ReproduceConfig(quick=True).resolved()
     assert q.epsilons == (0.1,) and q.epochs == 3
     assert ReproduceConfig(epsilons=(0.2, 0, 0.05, 0.2)).resolved().epsilons == (0.05, 0.2)
@@ -98,7 +101,7 @@ def test_command_round_trips_through_the_cli_parser():
 
     cfg = ReproduceConfig(data="idx:/some dir/fashion:0,1", data_dir="/d", epsilons=(0.1, 0.3), epochs=7,
                           eval_epsilons=(0, 0.1, 0.3), lr=0.05, seed=2, out="out dir", sgd_schedule="inv-sqrt",
-                          sgd_average="all").resolved()
+                          sgd_average="all", max_train=300).resolved()
     argv = shlex.split(cfg.command())
     assert argv[:2] == ["robustcvx", "reproduce"] and "--sgd-average" in argv and "--sgd-schedule" in argv
     again = _config(build_parser().parse_args(argv[1:])).resolved()
@@ -534,13 +537,14 @@ def test_cli_reproduce_bad_options_exit_2(tmp_path, capsys):
     assert "radius > 0" in capsys.readouterr().err
 
 
-def test_cli_reproduce_refuses_multiclass_data_in_one_line(tmp_path, capsys):
+def test_cli_reproduce_multiclass_data_takes_one_radius_in_one_line(tmp_path, capsys):
     from robustcvx.cli import main
 
-    out = tmp_path / "multi"
-    assert main(["reproduce", "--quick", "--data", "mnist-sample:0,1,2", "--out", str(out)]) == 2
+    out = tmp_path / "multi"       # K classes go to their own pipeline (tests/test_reproduce_multiclass.py)
+    assert main(["reproduce", "--quick", "--data", "mnist-sample:0,1,2", "--epsilon", "0.05,0.1",
+                 "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "binary" in err[0] and "mnist:0,1" in err[0]
+    assert len(err) == 1 and "one robust radius" in err[0]
     assert not out.exists()                          # nothing written
 
 

@@ -16,7 +16,9 @@ Modules (one job each):
 * :mod:`.analysis`, :mod:`.facts` -- numbers derived from data and models;
 * :mod:`.figures` -- one builder per figure, its caption beside it;
 * :mod:`.png` -- atomic palette PNGs; :mod:`.progress` -- progress lines;
-* :mod:`.pipeline` -- :func:`run`.
+* :mod:`.pipeline` -- :func:`run`;
+* :mod:`.multiclass` -- the pipeline for three or more classes (exact Crammer--Singer and one-vs-rest
+  beside SGD and softmax baselines), which :func:`run` dispatches to.
 
 The tables, findings, claims and README are written by :mod:`robustcvx.report`.
 """

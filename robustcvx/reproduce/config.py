@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import OptionError
-from ..validation import check_epsilon
+from ..validation import check_epsilon, check_integer
 
 #: Robust training radii of the study (it trained at 0.1 and evaluated over a range).
 STUDY_EPSILONS: tuple[float, ...] = (0.05, 0.1, 0.2)
@@ -70,6 +70,9 @@ class ReproduceConfig:
     dpi: int = FIGURE_DPI
     sgd_schedule: str = DEFAULT_SGD_SCHEDULE
     sgd_average: str = DEFAULT_SGD_AVERAGE
+    #: ``None`` or ``N``: train on a seeded stratified subsample of at most ``N`` training samples
+    #: (:func:`robustcvx.compare.tasks.training_rows`, seed ``seed``); the evaluation split is unchanged
+    max_train: int | None = None
 
     def resolved(self) -> ReproduceConfig:
         """A copy with every default filled in and every value checked."""
@@ -94,7 +97,9 @@ class ReproduceConfig:
         elif float(study) not in eps:
             raise OptionError(f"study epsilon {study:g} is not one of the training radii {list(eps)}")
         out = self.out if self.out is not None else str(Path("results") / output_slug(self.data))
-        return replace(self, epsilons=eps, eval_epsilons=ev, epochs=int(epochs), study_epsilon=float(study), out=out,
+        max_train = None if self.max_train is None else check_integer(self.max_train, "--max-train", minimum=1)
+        return replace(self, epsilons=eps, max_train=max_train,
+                       eval_epsilons=ev, epochs=int(epochs), study_epsilon=float(study), out=out,
                        solver=parse_solver(self.solver),
                        sgd_schedule=check_choice(self.sgd_schedule, "--sgd-schedule", SCHEDULES),
                        sgd_average=check_choice(self.sgd_average, "--sgd-average", AVERAGES))
@@ -120,6 +125,7 @@ class ReproduceConfig:
             parts += ["--epochs", str(c.epochs)]
         for flag, value, default in (("--batch-size", c.batch_size, 100), ("--lr", c.lr, 0.1),
                                      ("--seed", c.seed, 0), ("--solver", c.solver, "auto"),
+                                     ("--max-train", c.max_train, None),
                                      ("--sgd-schedule", c.sgd_schedule, DEFAULT_SGD_SCHEDULE),
                                      ("--sgd-average", c.sgd_average, DEFAULT_SGD_AVERAGE)):
             if value != default:

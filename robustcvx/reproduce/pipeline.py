@@ -65,19 +65,39 @@ class ReproduceResult:
 MAX_DENSE_BYTES = 2 << 30
 
 
+def subsample(task: Any, max_train: int | None, seed: int) -> Any:
+    """``task`` with its training split cut to a seeded stratified subsample of at most ``max_train``
+    samples (:func:`robustcvx.compare.tasks.training_rows`; the rows keep their order), or ``task`` itself."""
+    import dataclasses
+
+    from ..compare.tasks import training_rows
+
+    rows = training_rows(task.y_train, max_train, seed)
+    if rows is None:
+        return task
+    return dataclasses.replace(task, X_train=task.X_train[rows], y_train=task.y_train[rows],
+                               split=f"{task.split}; training: stratified subsample of {rows.size:,} of "
+                                     f"{task.n:,} (--max-train {max_train}, seed {seed})")
+
+
 def binary_dense_task(task: Any) -> Any:
     """``task`` as a dense binary task, or one clear error: the study compares binary linear classifiers
     and draws their weights and inputs as images."""
-    import dataclasses
-
-    import scipy.sparse as sp
-
     from ..data import BinaryTask
 
     if not isinstance(task, BinaryTask):
         classes = getattr(task, "classes", ())
         raise OptionError(f"reproduce compares binary classifiers, but {task.name} has {len(classes)} classes; "
                           "pick two, e.g. --data mnist:0,1")
+    return dense_task(task)
+
+
+def dense_task(task: Any) -> Any:
+    """``task`` with dense features (one clear error when they would not fit)."""
+    import dataclasses
+
+    import scipy.sparse as sp
+
     if not any(sp.issparse(X) for X in (task.X_train, task.X_test)):
         return task
     size = 8 * task.d * (task.n + (task.n_test or 0))
@@ -112,10 +132,13 @@ def plan(cfg: ReproduceConfig, has_box: bool) -> list[str]:
 
 
 def run(config: ReproduceConfig | None = None, *, task: Any = None, progress: bool = True,
-        bars: bool | None = None, stream: Any = None) -> ReproduceResult:
+        bars: bool | None = None, stream: Any = None) -> Any:
     """Train, evaluate, draw and write everything (see the module docstring).
 
     ``task`` (a :class:`~robustcvx.data.BinaryTask`) replaces loading ``config.data`` (tests).
+    A task of three or more classes goes to :func:`robustcvx.reproduce.multiclass.run` (which returns a
+    :class:`~robustcvx.reproduce.multiclass.MulticlassResult`); ``max_train`` subsamples either
+    (:func:`subsample`).
     ``progress`` prints stage lines on stderr; ``bars`` adds SGD's per-epoch bars (default:
     with progress when stderr is a terminal).
     """
@@ -132,6 +155,12 @@ def run(config: ReproduceConfig | None = None, *, task: Any = None, progress: bo
         from ..data import load_task
 
         task = load_task(cfg.data, data_dir=cfg.data_dir, seed=cfg.seed)
+    task = subsample(task, cfg.max_train, cfg.seed)
+    if getattr(task, "n_classes", 2) > 2:                  # K classes: their own pipeline
+        from . import multiclass
+
+        return multiclass.run(config or ReproduceConfig(), dense_task(task), progress=progress, bars=bars,
+                              stream=stream, t_all=t_all)
     task = binary_dense_task(task)
     for note in task.notes:
         print(note, file=stream, flush=True)
