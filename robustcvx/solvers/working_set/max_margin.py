@@ -18,6 +18,15 @@ from ...problems import RobustHingeProblem
 from ..solution import BackendResult
 from .driver import HARD_CAP, solve_working_set
 
+#: Working-set tuning of the hard-margin LP.  No aggregate of "positive" samples (with hard
+#: margins no multiplier sits at its bound).  Small sets: the max-margin optimum has as many
+#: support vectors as nonzero weights (hundreds on image data), and the dual simplex's cost per
+#: iteration grows with ``|S| |F|``, so a small seed, a narrow band (only samples near the
+#: margin join) and few samples per round cost about half the LP time of the soft-margin
+#: defaults (Fashion-MNIST 0 vs 1, 12,000 x 784: 5.2 s against 9.9 s of HiGHS CPU time).
+HARD_OPTIONS: dict[str, Any] = {"band_p": float("inf"), "band_p_fine": float("inf"), "seed_size": 300,
+                                "band": 0.02, "band_fine": 0.02, "max_samples": 100, "max_features": 64}
+
 
 def supports_max_margin(problem: RobustHingeProblem) -> bool:
     """The max-margin LP fits this solver when the threat measures ``w`` by ``||w||_1``.
@@ -37,8 +46,7 @@ def solve_max_margin_lp(problem: RobustHingeProblem, **options: Any) -> BackendR
     if not supports_max_margin(problem):
         raise ValueError("the max-margin LP needs a threat whose size is ||w||_1 (the inf-norm threat)")
     hard = RobustHingeProblem(problem.X, problem.y, problem.threat, l1=1.0, l2=0.0)
-    # no aggregate of "positive" samples: with hard margins no multiplier sits at its bound
-    options = {"band_p": float("inf"), "band_p_fine": float("inf"), **options}
+    options = {**HARD_OPTIONS, **options}
     res = solve_working_set(hard, hard=True, **options)
     status = res.status
     if status == "optimal" and (hard.losses(res.coef, res.intercept).max() > 1e-9
