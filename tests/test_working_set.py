@@ -120,6 +120,23 @@ def test_sample_weights_and_sparse_data(case):
                                   abs=1e-7)
 
 
+@pytest.mark.parametrize("norm,epsilon,l1", [("1", 0.5, 0.0), ("1", 2.0, 0.0), ("inf", 0.0, 0.0), ("1", 0.5, 0.01)])
+def test_dense_seed_when_nothing_sparsifies(norm, epsilon, l1):
+    """More features than the default seed (d = 50): with no sparsifying term every feature with a
+    class-mean difference is seeded (:func:`dense_weights_expected`), otherwise 32; both reach the
+    reference optimum."""
+    from robustcvx.solvers.working_set.driver import dense_weights_expected
+    from robustcvx.solvers.working_set.pricing import LPData
+
+    X, y = make_data(31, 150, 50)
+    problem = RobustHingeProblem(X, y, epsilon, norm, None, l1)
+    data = LPData(X, y, problem.weights, problem.threat, l1)
+    assert dense_weights_expected(data) == (l1 == 0)
+    res = solve_working_set(problem, seed_size=40)
+    assert res.info["rounds"][0]["F"] == (50 if l1 == 0 else 32)
+    assert check_fast(problem, seed_size=40) == pytest.approx(reference_value(problem), abs=1e-7)
+
+
 @pytest.mark.parametrize("norm", ["inf", "1", "2"])
 def test_separable_data_has_optimum_zero(norm):
     X, y = make_data(3, 30, 5, separable=True)
