@@ -273,16 +273,19 @@ def test_fast_max_margin_matches_reference(eps, box):
 
 @SETTINGS
 @given(case=st.builds(dict, seed=st.integers(0, 10_000), n=st.integers(6, 700), d=st.integers(2, 25),
-                      eps=st.sampled_from([0.0, 0.02]), box=st.booleans(), duplicates=st.booleans(),
+                      eps=st.sampled_from([0.0, 0.02]), norm=st.sampled_from(["inf", "inf", "1"]),
+                      box=st.booleans(), duplicates=st.booleans(),
                       zero_feature=st.booleans(), tuning=st.sampled_from(["default", "tiny"])))
 def test_fast_max_margin_property(case):
     """The hard-margin working-set LP (its own tuning, or tiny sets and bands that force many rounds
-    and levels) against the HiGHS reference on separable data, degenerate quirks included."""
+    and levels; size ||w||_1 under the inf-norm threat, ||w||_inf under the l1 threat) against the
+    HiGHS reference on separable data, degenerate quirks included."""
     from robustcvx.solvers.cvxpy_backend import solve_max_margin
 
     X, y = make_data(case["seed"], case["n"], case["d"], separable=True, duplicates=case["duplicates"],
                      zero_feature=case["zero_feature"])
-    problem = RobustHingeProblem(X, y, case["eps"], "inf", (0.0, 1.0) if case["box"] else None)
+    box = (0.0, 1.0) if case["box"] and case["norm"] == "inf" else None
+    problem = RobustHingeProblem(X, y, case["eps"], case["norm"], box)
     options = {"seed_size": 5, "band": 0.0, "band_fine": 0.0, "max_samples": 1, "max_features": 1} \
         if case["tuning"] == "tiny" else {}
     res = solve_max_margin_lp(problem, **options)
