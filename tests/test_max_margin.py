@@ -50,6 +50,19 @@ def test_separable_first_under_the_l1_threat_minimises_the_inf_norm(eps):
     assert np.abs(normal.coef).max() == pytest.approx(np.abs(sol.coef).max(), rel=1e-8)
 
 
+def test_l1_threat_probes_only_when_the_probe_is_exact():
+    """Above PROBE samples the l1 threat skips the shortcut (a subsample probe can mislead there):
+    the hinge problem is solved first and the ||w||_inf tie-break LP still gives the reference."""
+    X, y = separable(n=max_margin.PROBE + 200, d=5, seed=5)
+    problem = RobustHingeProblem(X, y, 0.02, "1")
+    sol = solve(problem)
+    assert sol.verified and sol.degenerate and sol.tie_break == "max-margin"
+    assert all(a["solver"] != "separability-probe" for a in sol.attempts)
+    assert any(a["solver"] == "max-margin/fast" and a["verified"] for a in sol.attempts)
+    ref = solve_max_margin(problem, "HIGHS")
+    assert np.abs(sol.coef).max() == pytest.approx(np.abs(ref.coef).max(), rel=1e-8)
+
+
 def test_no_shortcut_without_separability_or_with_a_regulariser():
     X, y = separable()
     X[1], y[1] = X[0], -y[0]                                  # a contradictory pair

@@ -41,13 +41,18 @@ def supports_max_margin(problem: RobustHingeProblem) -> bool:
     return problem.threat.with_epsilon(1.0).lp_slack in ("shared", "none", "budget")
 
 
+def size_is_inf_norm(problem: RobustHingeProblem) -> bool:
+    """True when the max-margin LP measures ``w`` by ``||w||_inf`` (a budget slack: the l1 threat)."""
+    return problem.threat.with_epsilon(1.0).lp_slack == "budget"
+
+
 def solve_max_margin_lp(problem: RobustHingeProblem, **options: Any) -> BackendResult:
     """The max-margin model of ``problem`` (its weights and regularisers are ignored: the tie-break
     is among zero-loss models).  Status ``"lp Unbounded"``/``"lp Infeasible"`` style or ``"not
     separable"`` when the data is not (robustly) separable."""
     if not supports_max_margin(problem):
         raise ValueError("the max-margin LP needs a polyhedral threat (size ||w||_1 or ||w||_inf)")
-    inf_size = problem.threat.with_epsilon(1.0).lp_slack == "budget"
+    inf_size = size_is_inf_norm(problem)
     hard = RobustHingeProblem(problem.X, problem.y, problem.threat, l1=0.0 if inf_size else 1.0, l2=0.0)
     options = {**HARD_OPTIONS, "inf_size": inf_size, **options}
     res = solve_working_set(hard, hard=True, **options)
