@@ -34,6 +34,35 @@ def test_separable_first_returns_the_reference_max_margin_model(eps, box):
     assert np.abs(normal.coef).sum() == pytest.approx(np.abs(sol.coef).sum(), rel=1e-8)
 
 
+@pytest.mark.parametrize("eps", [0.0, 0.05])
+def test_separable_first_under_the_l1_threat_minimises_the_inf_norm(eps):
+    """The l1 threat measures w by ||w||_inf: the shortcut's working-set LP (budget row) returns the
+    reference max-margin size, as does the normal path (hinge problem first)."""
+    X, y = separable(seed=4)
+    problem = RobustHingeProblem(X, y, eps, "1")
+    sol = solve(problem)
+    assert sol.verified and sol.degenerate and sol.tie_break == "max-margin"
+    assert [a["solver"] for a in sol.attempts] == ["separability-probe", "max-margin/fast"]
+    ref = solve_max_margin(problem, "HIGHS")                 # min ||w||_inf by cvxpy
+    assert np.abs(sol.coef).max() == pytest.approx(np.abs(ref.coef).max(), rel=1e-8)
+    normal = solve(problem, "highs")
+    assert normal.tie_break == "max-margin"
+    assert np.abs(normal.coef).max() == pytest.approx(np.abs(sol.coef).max(), rel=1e-8)
+
+
+def test_l1_threat_probes_only_when_the_probe_is_exact():
+    """Above PROBE samples the l1 threat skips the shortcut (a subsample probe can mislead there):
+    the hinge problem is solved first and the ||w||_inf tie-break LP still gives the reference."""
+    X, y = separable(n=max_margin.PROBE + 200, d=5, seed=5)
+    problem = RobustHingeProblem(X, y, 0.02, "1")
+    sol = solve(problem)
+    assert sol.verified and sol.degenerate and sol.tie_break == "max-margin"
+    assert all(a["solver"] != "separability-probe" for a in sol.attempts)
+    assert any(a["solver"] == "max-margin/fast" and a["verified"] for a in sol.attempts)
+    ref = solve_max_margin(problem, "HIGHS")
+    assert np.abs(sol.coef).max() == pytest.approx(np.abs(ref.coef).max(), rel=1e-8)
+
+
 def test_no_shortcut_without_separability_or_with_a_regulariser():
     X, y = separable()
     X[1], y[1] = X[0], -y[0]                                  # a contradictory pair

@@ -120,6 +120,23 @@ def test_sample_weights_and_sparse_data(case):
                                   abs=1e-7)
 
 
+@pytest.mark.parametrize("norm,epsilon,l1", [("1", 0.5, 0.0), ("1", 2.0, 0.0), ("inf", 0.0, 0.0), ("1", 0.5, 0.01)])
+def test_dense_seed_when_nothing_sparsifies(norm, epsilon, l1):
+    """More features than the default seed (d = 50): with no sparsifying term every feature with a
+    class-mean difference is seeded (:func:`dense_weights_expected`), otherwise 32; both reach the
+    reference optimum."""
+    from robustcvx.solvers.working_set.driver import dense_weights_expected
+    from robustcvx.solvers.working_set.pricing import LPData
+
+    X, y = make_data(31, 150, 50)
+    problem = RobustHingeProblem(X, y, epsilon, norm, None, l1)
+    data = LPData(X, y, problem.weights, problem.threat, l1)
+    assert dense_weights_expected(data) == (l1 == 0)
+    res = solve_working_set(problem, seed_size=40)
+    assert res.info["rounds"][0]["F"] == (50 if l1 == 0 else 32)
+    assert check_fast(problem, seed_size=40) == pytest.approx(reference_value(problem), abs=1e-7)
+
+
 @pytest.mark.parametrize("norm", ["inf", "1", "2"])
 def test_separable_data_has_optimum_zero(norm):
     X, y = make_data(3, 30, 5, separable=True)
@@ -252,6 +269,31 @@ def test_fast_max_margin_matches_reference(eps, box):
     assert res.objective == pytest.approx(solve_max_margin(problem, "HIGHS").objective, rel=1e-8)
     cert = certify_solution(problem, res.coef, res.intercept, np.zeros(problem.n))
     assert cert.verified and cert.primal <= 1e-9          # a zero-loss optimum of the hinge problem
+
+
+@SETTINGS
+@given(case=st.builds(dict, seed=st.integers(0, 10_000), n=st.integers(6, 700), d=st.integers(2, 25),
+                      eps=st.sampled_from([0.0, 0.02]), norm=st.sampled_from(["inf", "inf", "1"]),
+                      box=st.booleans(), duplicates=st.booleans(),
+                      zero_feature=st.booleans(), tuning=st.sampled_from(["default", "tiny"])))
+def test_fast_max_margin_property(case):
+    """The hard-margin working-set LP (its own tuning, or tiny sets and bands that force many rounds
+    and levels; size ||w||_1 under the inf-norm threat, ||w||_inf under the l1 threat) against the
+    HiGHS reference on separable data, degenerate quirks included."""
+    from robustcvx.solvers.cvxpy_backend import solve_max_margin
+
+    X, y = make_data(case["seed"], case["n"], case["d"], separable=True, duplicates=case["duplicates"],
+                     zero_feature=case["zero_feature"])
+    box = (0.0, 1.0) if case["box"] and case["norm"] == "inf" else None
+    problem = RobustHingeProblem(X, y, case["eps"], case["norm"], box)
+    options = {"seed_size": 5, "band": 0.0, "band_fine": 0.0, "max_samples": 1, "max_features": 1} \
+        if case["tuning"] == "tiny" else {}
+    res = solve_max_margin_lp(problem, **options)
+    ref = solve_max_margin(problem, "HIGHS")
+    assert res.status == "optimal", res.status
+    assert res.objective == pytest.approx(ref.objective, rel=1e-7)
+    cert = certify_solution(problem, res.coef, res.intercept, np.zeros(problem.n))
+    assert cert.verified and cert.primal <= 1e-9
 
 
 def test_fast_max_margin_not_separable():

@@ -12,8 +12,8 @@ certificate on the full data, while HiGHS only ever sees a few samples and featu
 """
 
 from .driver import Options, solve_working_set, supports
-from .max_margin import solve_max_margin_lp, supports_max_margin
+from .max_margin import size_is_inf_norm, solve_max_margin_lp, supports_max_margin
 from .state import WorkingSetState
 
-__all__ = ["Options", "WorkingSetState", "solve_max_margin_lp", "solve_working_set", "supports",
-           "supports_max_margin"]
+__all__ = ["Options", "WorkingSetState", "size_is_inf_norm", "solve_max_margin_lp", "solve_working_set",
+           "supports", "supports_max_margin"]

@@ -15,7 +15,8 @@ For working sets ``S`` (samples, columns) and ``F`` (features, rows) HiGHS solve
 (symmetric coefficients) and ``beta_j >= 0`` (a budget slack).  Rows:
 
 * balance ``sum y alpha = 0`` (its dual is ``-b``) and ``sigma - sum alpha = 0``;
-* a budget slack: ``sum_j beta_j - eps sigma <= 0``;
+* a budget slack: ``sum_j beta_j - eps sigma <= B`` (``B = data.size_budget``: 0, or 1 for the
+  max-margin model under ``||w||_inf``, whose objective ``t = ||w||_inf`` is the row's dual);
 * symmetric coefficients: ``def_j: sum_i y_i x_ij alpha_i - gamma_j = 0`` and
   ``j+: gamma_j - eps sigma [shared] - beta_j [budget] <= l1``, ``j-: -gamma_j - ... <= l1``, so
   that every sample column has one entry per feature;
@@ -86,7 +87,7 @@ class DualLP:
                                                 [np.zeros(0), np.ones(1)])
         self.row_beta = -1
         if self.slack == "budget":
-            self.row_beta = int(self._rows(np.array([-INF]), np.zeros(1), [np.array([self.col_sigma])],
+            self.row_beta = int(self._rows(np.array([-INF]), np.array([data.size_budget]), [np.array([self.col_sigma])],
                                            [np.array([-data.eps])])[0])
 
     # ------------------------------------------------------------------ raw HiGHS calls

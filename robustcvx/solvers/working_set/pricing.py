@@ -147,6 +147,7 @@ class LPData(SampleData):
     def __init__(self, X: Any, y: np.ndarray, caps: np.ndarray, threat: Any, l1: float):
         super().__init__(X, y, caps, threat, l1)
         self.slack = threat.lp_slack
+        self.size_budget = 0.0      # budget row bound: 1 adds ||w||_inf to the objective (max-margin)
         if self.slack not in ("shared", "budget", "none"):
             raise ValueError(f"the working-set LP cannot take this threat (lp_slack {self.slack!r})")
         if self.symmetric != (self.slack != "none"):
