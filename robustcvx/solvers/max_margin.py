@@ -141,14 +141,22 @@ def separable_first(problem: RobustHingeProblem, framed: RobustHingeProblem, fra
         seconds = time.perf_counter() - tm
     except Exception:
         return None
+    probe = {"solver": "separability-probe", "status": "separable", "verified": None, "seconds": tm - tp}
+    return zero_loss_solution(problem, frame, res, t0, [probe], {"seconds": seconds})
+
+
+def zero_loss_solution(problem: RobustHingeProblem, frame: Frame, res: BackendResult, t0: float,
+                       attempts: list[dict[str, Any]], extra: dict[str, Any]) -> Solution | None:
+    """The max-margin model ``res`` (solved in ``frame``) mapped back and certified as a zero-loss optimum of
+    ``problem`` (dual point 0), as a :class:`Solution` whose attempts end with it (``extra``: more of its record);
+    ``None`` when ``res`` is not optimal or the certificate does not verify a degenerate optimum."""
     if res.status != "optimal":
         return None
     w, b = frame.from_frame(res.coef, res.intercept)
     cert = certify_solution(problem, w, b, np.zeros(problem.n))
     if not (cert.verified and cert.degenerate):
         return None
-    attempts: list[dict[str, Any]] = [
-        {"solver": "separability-probe", "status": "separable", "verified": None, "seconds": tm - tp},
-        {"solver": "max-margin/fast", "status": res.status, "verified": True, "gap": cert.gap, "seconds": seconds}]
+    attempts = [*attempts, {"solver": "max-margin/fast", "status": res.status, "verified": True, "gap": cert.gap,
+                            **extra}]
     return Solution(w, b, cert.primal, np.zeros(problem.n), cert, "fast", "optimal",
                     time.perf_counter() - t0, attempts, "max-margin", info={"frame": frame.describe()})

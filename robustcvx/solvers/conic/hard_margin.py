@@ -153,8 +153,7 @@ def solve_max_margin_soc(problem: RobustHingeProblem, opt: HardMarginOptions | N
 def separable_first(problem: RobustHingeProblem, framed: RobustHingeProblem, frame: Any, t0: float) -> Any:
     """The shortcut of the module docstring: a certified max-margin optimum (a
     :class:`~robustcvx.solvers.solution.Solution`) or ``None``."""
-    from ...certificate import certify_solution
-    from ..solution import Solution
+    from ..max_margin import zero_loss_solution
 
     if problem.regularized or not supports(framed):
         return None
@@ -162,13 +161,5 @@ def separable_first(problem: RobustHingeProblem, framed: RobustHingeProblem, fra
         res = solve_max_margin_soc(framed)
     except Exception:
         return None
-    if res.status != "optimal":
-        return None
-    w, b = frame.from_frame(res.coef, res.intercept)
-    cert = certify_solution(problem, w, b, np.zeros(problem.n))
-    if not (cert.verified and cert.degenerate):
-        return None
-    attempts = [{"solver": "max-margin/fast", "status": res.status, "verified": True, "gap": cert.gap,
-                 "seconds": res.seconds, "rounds": len(res.info["rounds"])}]
-    return Solution(w, b, cert.primal, np.zeros(problem.n), cert, "fast", "optimal",
-                    time.perf_counter() - t0, attempts, "max-margin", info={"frame": frame.describe()})
+    return zero_loss_solution(problem, frame, res, t0, [],
+                              {"seconds": res.seconds, "rounds": len(res.info["rounds"])})
